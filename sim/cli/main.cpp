@@ -1,0 +1,197 @@
+// wattsim: command-line entry point. Exit codes: 0 success, 2 bad input, 1 simulation failure.
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "hardware/gpu_model.hpp"
+#include "io/hdf5_writer.hpp"
+#include "io/model_catalog.hpp"
+#include "io/report.hpp"
+#include "io/scenario.hpp"
+#include "policy/policy.hpp"
+#include "run/runner.hpp"
+#include "workload/model_family.hpp"
+
+#ifndef WATTSIM_VERSION
+#define WATTSIM_VERSION "0.0.0"
+#endif
+
+namespace po = boost::program_options;
+using namespace wattsim;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kSimulationFailure = 1;
+constexpr int kBadInput = 2;
+
+const char* kUsage =
+    "usage: wattsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO [-o OUT.h5] [--summary table|json]   simulate every policy of a scenario\n"
+    "  validate SCENARIO...                              check scenarios, report every error\n"
+    "  list gpus|nodes|workloads|families|policies|parameters\n"
+    "\n"
+    "options:\n"
+    "  -h, --help       this text (or `wattsim <command> --help`)\n"
+    "  --version        print the version\n"
+    "  --models DIR     hardware and model definitions (default: $WATTSIM_MODELS or the built-in models/)\n";
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+void report_input_error(const InputError& e) {
+  for (const Diagnostic& d : e.diagnostics()) std::cerr << d.str() << "\n";
+  std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors") << "; nothing written\n";
+}
+
+int command_run(const std::vector<std::string>& args) {
+  po::options_description opts("wattsim run SCENARIO");
+  opts.add_options()("help,h", "this text")("output,o", po::value<std::string>(), "HDF5 file to write")(
+      "summary", po::value<std::string>()->default_value("table"), "summary on stdout: table | json | none")(
+      "models", po::value<std::string>(), "models directory")("scenario", po::value<std::string>(), "scenario file");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return kOk;
+  }
+  if (!vm.count("scenario")) throw po::error("run needs a scenario file");
+  const std::string summary = vm["summary"].as<std::string>();
+  if (summary != "table" && summary != "json" && summary != "none")
+    throw po::error("--summary must be table, json or none");
+  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>() : ModelCatalog::default_dir());
+  const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog);
+  const RunResult result = run_scenario(scenario);
+  if (vm.count("output"))
+    write_results_hdf5(vm["output"].as<std::string>(), scenario, result, OutputInfo{WATTSIM_VERSION, now_iso8601()});
+  if (summary == "table") print_table(std::cout, scenario, result);
+  if (summary == "json") print_json(std::cout, scenario, result);
+  if (vm.count("output") && summary == "table") std::cout << "wrote " << vm["output"].as<std::string>() << "\n";
+  return kOk;
+}
+
+int command_validate(const std::vector<std::string>& args) {
+  po::options_description opts("wattsim validate SCENARIO...");
+  opts.add_options()("help,h", "this text")("models", po::value<std::string>(), "models directory")(
+      "scenario", po::value<std::vector<std::string>>(), "scenario files");
+  po::positional_options_description pos;
+  pos.add("scenario", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return kOk;
+  }
+  if (!vm.count("scenario")) throw po::error("validate needs at least one scenario file");
+  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>() : ModelCatalog::default_dir());
+  int status = kOk;
+  for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
+    try {
+      const Scenario s = load_scenario(file, catalog);
+      std::cout << file << ": ok (" << s.model.name << " on " << s.gpus << " x " << s.gpu.name << ", "
+                << s.policies.size() << " policies)\n";
+    } catch (const InputError& e) {
+      report_input_error(e);
+      status = kBadInput;
+    }
+  }
+  return status;
+}
+
+void print_entries(const std::vector<CatalogEntry>& entries) {
+  for (const auto& e : entries) std::printf("  %-22s %s\n", e.name.c_str(), e.description.c_str());
+}
+
+int command_list(const std::vector<std::string>& args) {
+  std::string what = args.empty() ? "" : args[0];
+  std::string models = ModelCatalog::default_dir();
+  for (std::size_t i = 1; i + 1 < args.size(); ++i)
+    if (args[i] == "--models") models = args[i + 1];
+  const ModelCatalog catalog(models);
+  if (what == "gpus") {
+    for (const auto& e : catalog.gpus()) {
+      try {
+        const GpuProfile p = load_gpu_profile(e.file);
+        std::printf("  %-18s %s\n  %-18s %.0f-%.0f MHz, TDP %.0f W, idle %.0f W; power model P_base %.1f W, "
+                    "k_leak %.1f W/V, C_eff %.1f W/(V^2 GHz), P_mem %.1f W, wait activity %.3f\n",
+                    p.name.c_str(), p.description.c_str(), "", p.clock_min_mhz, p.clock_max_mhz, p.tdp_w, p.idle_w,
+                    p.power.base_w, p.power.leakage_w_per_v, p.power.dynamic_w_per_v2_ghz, p.power.memory_w,
+                    p.power.wait_activity);
+      } catch (const InputError& err) {
+        std::printf("  %-18s (invalid: %s)\n", e.name.c_str(), err.what());
+      }
+    }
+  } else if (what == "nodes") {
+    print_entries(catalog.nodes());
+  } else if (what == "workloads") {
+    print_entries(catalog.workloads());
+  } else if (what == "families") {
+    for (const auto& f : ModelFamilyRegistry::instance().all())
+      std::printf("  %-22s %s\n", f.name.c_str(), f.description.c_str());
+  } else if (what == "policies") {
+    for (const auto& p : PolicyRegistry::instance().all()) {
+      std::printf("  %-22s %s\n", p.name.c_str(), p.description.c_str());
+      for (const ParamSpec& s : p.parameters)
+        std::printf("  %-22s   %s (%s, default %s): %s\n", "", std::string(s.key).c_str(),
+                    std::string(type_name(s)).c_str(), std::string(s.default_text).c_str(),
+                    std::string(s.help).c_str());
+    }
+  } else if (what == "parameters") {
+    for (const SchemaSection& section : scenario_schema()) {
+      std::printf("%s\n", section.name.c_str());
+      for (const ParamSpec& s : section.parameters)
+        std::printf("  %-18s %-16s default %-22s %s\n", std::string(s.key).c_str(), std::string(type_name(s)).c_str(),
+                    s.default_text.empty() ? (s.optional ? "(none)" : "(required)") : std::string(s.default_text).c_str(),
+                    std::string(s.help).c_str());
+    }
+  } else {
+    throw po::error("list takes one of: gpus, nodes, workloads, families, policies, parameters");
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage;
+      return args.empty() ? kBadInput : kOk;
+    }
+    if (args[0] == "--version") {
+      std::cout << "wattsim " << WATTSIM_VERSION << "\n";
+      return kOk;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "run") return command_run(args);
+    if (command == "validate") return command_validate(args);
+    if (command == "list") return command_list(args);
+    std::cerr << "wattsim: unknown command '" << command << "'\n" << kUsage;
+    return kBadInput;
+  } catch (const InputError& e) {
+    report_input_error(e);
+    return kBadInput;
+  } catch (const po::error& e) {
+    std::cerr << "wattsim: " << e.what() << "\n(see wattsim --help)\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "wattsim: simulation failed: " << e.what() << "\n";
+    return kSimulationFailure;
+  }
+}

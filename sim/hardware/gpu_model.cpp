@@ -1,0 +1,61 @@
+#include "hardware/gpu_model.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace wattsim {
+
+GpuModel::GpuModel(const GpuProfile& profile, Precision precision, double power_cap_w)
+    : profile_(&profile), power_(profile), precision_(precision), power_cap_w_(power_cap_w) {
+  const double tensor = profile.tensor_peak_flops[static_cast<std::size_t>(precision)];
+  if (tensor <= 0)
+    throw std::invalid_argument(profile.name + " has no " + std::string(to_string(precision)) +
+                                " tensor-core rate");
+  const KernelEfficiency& e = profile.efficiency;
+  compute_peak_[static_cast<int>(KernelKind::TensorGemm)] = e.tensor * tensor;
+  compute_peak_[static_cast<int>(KernelKind::Elementwise)] = e.vector * profile.vector_peak_flops;
+  compute_peak_[static_cast<int>(KernelKind::Reduction)] = e.vector * profile.vector_peak_flops;
+}
+
+KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
+  const GpuProfile& p = *profile_;
+  const KernelEfficiency& e = p.efficiency;
+  const double t_compute = work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.clock_max_mhz);
+  const double t_memory = work.bytes / (e.memory * p.memory_bandwidth_bps);
+  const double t_body = std::max(t_compute, t_memory);
+  KernelRun run;
+  run.clock_mhz = clock_mhz;
+  run.duration = e.kernel_overhead_ns + seconds_to_time(t_body);
+  if (t_body > 0) {
+    const double kind_activity = work.kind == KernelKind::TensorGemm ? e.tensor_activity : e.vector_activity;
+    const double wait = p.power.wait_activity;
+    run.activity = wait + (kind_activity - wait) * (t_compute / t_body);
+    run.memory_utilisation = work.bytes / (t_body * p.memory_bandwidth_bps);
+  } else {
+    run.activity = p.power.wait_activity;
+  }
+  return run;
+}
+
+KernelRun GpuModel::run_capped(const KernelWork& work, double requested_mhz, double overlap_activity,
+                               double overlap_memory) const {
+  const GpuProfile& p = *profile_;
+  double f = p.snap_clock(requested_mhz);
+  for (;;) {
+    KernelRun run = run_at(work, f);
+    const double watts =
+        power_.draw(f, run.activity + overlap_activity, run.memory_utilisation + overlap_memory).total_w;
+    if (watts <= power_cap_w_ || f <= p.clock_min_mhz) return run;
+    f -= p.clock_step_mhz;
+  }
+}
+
+double GpuModel::capped_wait_clock(double requested_mhz) const {
+  const GpuProfile& p = *profile_;
+  double f = p.snap_clock(requested_mhz);
+  while (f > p.clock_min_mhz && power_.wait(f).total_w > power_cap_w_) f -= p.clock_step_mhz;
+  return f;
+}
+
+}  // namespace wattsim

@@ -1,0 +1,51 @@
+#pragma once
+// One GPU's behaviour: kernel time at a clock (roofline), the power it draws doing so, and the clock a power
+// cap leaves it. Stateless apart from the cap; the per-GPU state of a run lives in the step simulator.
+//
+// Kernel time (design §4), with f the SM clock and f_max the top clock:
+//   t(f) = t_overhead + max( W / (η·R_peak·f/f_max) , Q / (η_m·BW_mem) )
+// Compute throughput scales with f; HBM bandwidth does not (the memory clock is fixed: S30).
+// While the kernel runs, the SMs switch at α_eff = α_wait + (α_kind − α_wait)·t_compute/t_body (a kernel
+// stalled on memory toggles less), and memory traffic is β = (Q/t_body)/BW_mem.
+#include "engine/sim_time.hpp"
+#include "hardware/gpu_profile.hpp"
+#include "hardware/kernel_work.hpp"
+#include "hardware/power_model.hpp"
+
+namespace wattsim {
+
+struct KernelRun {
+  double clock_mhz = 0;
+  SimTime duration = 0;
+  double activity = 0;            // α_eff
+  double memory_utilisation = 0;  // β
+};
+
+class GpuModel {
+ public:
+  GpuModel(const GpuProfile& profile, Precision precision, double power_cap_w);
+
+  const GpuProfile& profile() const { return *profile_; }
+  const PowerModel& power() const { return power_; }
+  Precision precision() const { return precision_; }
+  double power_cap_w() const { return power_cap_w_; }
+
+  // The kernel at exactly this clock, ignoring the cap.
+  KernelRun run_at(const KernelWork& work, double clock_mhz) const;
+  // The kernel at the highest supported clock not above requested_mhz whose power, with `overlap_activity`
+  // and `overlap_memory` of concurrent communication added, stays within the cap; what a GPU's power
+  // management does when a kernel would exceed its limit.
+  KernelRun run_capped(const KernelWork& work, double requested_mhz, double overlap_activity = 0,
+                       double overlap_memory = 0) const;
+  // The clock a waiting GPU settles at under the cap (a wait draws little, so usually the one asked for).
+  double capped_wait_clock(double requested_mhz) const;
+
+ private:
+  const GpuProfile* profile_;
+  PowerModel power_;
+  Precision precision_;
+  double power_cap_w_;
+  double compute_peak_[kKernelKindCount];  // FLOP/s at f_max, efficiency applied
+};
+
+}  // namespace wattsim

@@ -1,0 +1,73 @@
+#pragma once
+// Static description of a GPU model, as read from models/gpus/*.yaml. All fields in SI-derived units named
+// in the field (W, MHz, V, FLOP/s, bytes, bytes/s, ns). Every figure's source is cited in the YAML file.
+#include <array>
+#include <string>
+#include <vector>
+
+#include "engine/sim_time.hpp"
+#include "hardware/precision.hpp"
+
+namespace wattsim {
+
+struct VfPoint {
+  double clock_mhz;
+  double voltage_v;
+};
+
+// Coefficients of P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem (design §4).
+struct PowerCoefficients {
+  double base_w = 0;                  // board, fans, HBM refresh: independent of the SM clock
+  double leakage_w_per_v = 0;         // k_leak: static leakage, taken as linear in V over the DVFS range
+  double dynamic_w_per_v2_ghz = 0;    // C_eff: switching power of a dense tensor GEMM (α = 1) per V²·GHz
+  double memory_w = 0;                // P_mem: HBM interface power at full bandwidth (β = 1)
+  double wait_activity = 0;           // α of a GPU spinning in a synchronisation wait at its current clock
+  double comm_activity = 0;           // α added by communication kernels (NCCL uses a few SMs)
+  double comm_memory_utilisation = 0; // β added by communication kernels (copying through HBM)
+};
+
+// Achievable fractions of peak, by kernel kind; time is t_overhead + max(compute, memory) (design §4).
+struct KernelEfficiency {
+  double tensor = 0.8;        // of the tensor-core peak, large GEMMs
+  double vector = 0.6;        // of the FP32 vector peak, element-wise and reductions
+  double memory = 0.85;       // of the HBM bandwidth
+  double tensor_activity = 1.0;
+  double vector_activity = 0.45;
+  SimTime kernel_overhead_ns = 2000;  // launch gap + tail wave of one kernel
+};
+
+struct GpuProfile {
+  std::string name;
+  std::string description;
+  std::string file;  // where it was read from, for messages
+
+  std::array<double, kPrecisionCount> tensor_peak_flops{};  // dense, at clock_max; 0 = not supported
+  double vector_peak_flops = 0;                              // FP32 non-tensor
+  double memory_bytes = 0;
+  double memory_bandwidth_bps = 0;  // bytes per second
+  double nvlink_bandwidth_bps = 0;  // per direction, per GPU
+
+  double clock_min_mhz = 0;
+  double clock_max_mhz = 0;
+  double clock_step_mhz = 0;
+  SimTime clock_transition_ns = 0;
+  std::vector<VfPoint> vf_table;  // piecewise linear, clocks ascending
+
+  double tdp_w = 0;
+  double min_power_cap_w = 0;
+  double idle_w = 0;       // measured, at clock_min: the anchor the coefficients reproduce
+  double comm_wait_w = 0;  // measured or estimated, blocked in a collective at clock_max
+  PowerCoefficients power;
+  KernelEfficiency efficiency;
+
+  // Number of clock steps from clock_min to clock_max inclusive.
+  int clock_steps() const {
+    return static_cast<int>((clock_max_mhz - clock_min_mhz) / clock_step_mhz + 0.5) + 1;
+  }
+  double clock_at_step(int i) const { return clock_min_mhz + i * clock_step_mhz; }
+  // The nearest supported clock at or below f.
+  double snap_clock(double f_mhz) const;
+  bool supports_clock(double f_mhz) const;
+};
+
+}  // namespace wattsim

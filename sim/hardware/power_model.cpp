@@ -1,0 +1,30 @@
+#include "hardware/power_model.hpp"
+
+#include <algorithm>
+
+namespace wattsim {
+
+double PowerModel::voltage_v(double clock_mhz) const {
+  const auto& table = profile_->vf_table;
+  if (clock_mhz <= table.front().clock_mhz) return table.front().voltage_v;
+  if (clock_mhz >= table.back().clock_mhz) return table.back().voltage_v;
+  auto hi = std::upper_bound(table.begin(), table.end(), clock_mhz,
+                             [](double f, const VfPoint& p) { return f < p.clock_mhz; });
+  auto lo = hi - 1;
+  const double w = (clock_mhz - lo->clock_mhz) / (hi->clock_mhz - lo->clock_mhz);
+  return lo->voltage_v + w * (hi->voltage_v - lo->voltage_v);
+}
+
+PowerDraw PowerModel::draw(double clock_mhz, double activity, double memory_utilisation) const {
+  const PowerCoefficients& c = profile_->power;
+  const double v = voltage_v(clock_mhz);
+  const double alpha = std::clamp(activity, 0.0, 1.0);
+  const double beta = std::clamp(memory_utilisation, 0.0, 1.0);
+  PowerDraw d;
+  d.memory_w = beta * c.memory_w;
+  d.total_w = c.base_w + c.leakage_w_per_v * v + alpha * c.dynamic_w_per_v2_ghz * v * v * (clock_mhz * 1e-3) +
+              d.memory_w;
+  return d;
+}
+
+}  // namespace wattsim

@@ -1,0 +1,32 @@
+#pragma once
+// GPU board power as a function of SM clock, switching activity and memory traffic (design §4):
+//
+//   P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem
+//
+// V(f) is the profile's piecewise-linear voltage–frequency table: flat at V_min below the knee (where lower
+// clocks save only f, so power falls linearly) and rising above it (where power grows roughly as f·V²).
+// This is the CMOS dynamic-power law P = α·C·V²·f plus a leakage term; the coefficients are per profile.
+#include "hardware/gpu_profile.hpp"
+
+namespace wattsim {
+
+struct PowerDraw {
+  double total_w = 0;
+  double memory_w = 0;  // the β·P_mem part, reported as the "memory" energy share
+};
+
+class PowerModel {
+ public:
+  explicit PowerModel(const GpuProfile& profile) : profile_(&profile) {}
+
+  double voltage_v(double clock_mhz) const;
+  // activity α in [0, 1] relative to a dense tensor GEMM; memory_utilisation β in [0, 1] of peak bandwidth.
+  PowerDraw draw(double clock_mhz, double activity, double memory_utilisation) const;
+  // A GPU with nothing running at this clock, spinning on a synchronisation (the static baseline's wait).
+  PowerDraw wait(double clock_mhz) const { return draw(clock_mhz, profile_->power.wait_activity, 0.0); }
+
+ private:
+  const GpuProfile* profile_;
+};
+
+}  // namespace wattsim

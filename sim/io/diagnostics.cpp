@@ -1,0 +1,80 @@
+#include "io/diagnostics.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace wattsim {
+
+std::string Diagnostic::str() const {
+  if (line <= 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+namespace {
+std::string join(const std::vector<Diagnostic>& list) {
+  std::string s;
+  for (const auto& d : list) s += (s.empty() ? "" : "\n") + d.str();
+  return s;
+}
+
+void check_duplicate_keys(const YAML::Node& node, Diagnostics& diagnostics) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar()) {
+        const std::string key = entry.first.Scalar();
+        if (!seen.insert(key).second) diagnostics.error(entry.first, "duplicate key '" + key + "'");
+      }
+      check_duplicate_keys(entry.second, diagnostics);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_duplicate_keys(item, diagnostics);
+  }
+}
+}  // namespace
+
+InputError::InputError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+void Diagnostics::error(const YAML::Mark& mark, std::string message) {
+  Diagnostic d;
+  d.file = file_;
+  if (!mark.is_null() && mark.line >= 0) {
+    d.line = mark.line + 1;
+    d.column = mark.column + 1;
+  }
+  d.message = std::move(message);
+  list_.push_back(std::move(d));
+}
+
+void Diagnostics::merge(const std::vector<Diagnostic>& other) { list_.insert(list_.end(), other.begin(), other.end()); }
+
+void Diagnostics::throw_if_any() const {
+  if (!list_.empty()) throw InputError(list_);
+}
+
+YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    diagnostics.error(e.mark, "YAML syntax error: " + e.msg);
+    return YAML::Node();
+  }
+  check_duplicate_keys(root, diagnostics);
+  return root;
+}
+
+YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics.error("cannot open file");
+    return YAML::Node();
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_yaml_string(text.str(), diagnostics);
+}
+
+}  // namespace wattsim

@@ -1,0 +1,54 @@
+#pragma once
+// Errors in user input, collected (not thrown one by one) so that a file's every problem is reported at
+// once, each as `file:line:col: message` with 1-based positions (yaml-cpp marks are 0-based).
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace wattsim {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the position is unknown
+  int column = 0;  // 1-based
+  std::string message;
+  std::string str() const;
+};
+
+class InputError : public std::runtime_error {
+ public:
+  explicit InputError(std::vector<Diagnostic> diagnostics);
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+  void error(const YAML::Mark& mark, std::string message);
+  void error(const YAML::Node& node, std::string message) { error(node.Mark(), std::move(message)); }
+  void error(std::string message) { error(YAML::Mark::null_mark(), std::move(message)); }
+  void merge(const std::vector<Diagnostic>& other);
+  bool empty() const { return list_.empty(); }
+  std::size_t count() const { return list_.size(); }
+  const std::vector<Diagnostic>& all() const { return list_; }
+  // Throws InputError carrying every error collected so far, if any.
+  void throw_if_any() const;
+
+ private:
+  std::string file_;
+  std::vector<Diagnostic> list_;
+};
+
+// Parses a YAML file. Syntax errors, and duplicate keys in any mapping (which yaml-cpp 0.7 accepts
+// silently, keeping the first), go to diagnostics; returns a null node if the file cannot be parsed.
+YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics);
+YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics);
+
+}  // namespace wattsim

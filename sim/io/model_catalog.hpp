@@ -1,0 +1,51 @@
+#pragma once
+// The hardware and model definitions shipped in models/ (gpus/, nodes/, workloads/), found by name. These
+// directories are the registries of GPUs, nodes and workloads: adding a YAML file adds an entry.
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "hardware/gpu_profile.hpp"
+#include "io/diagnostics.hpp"
+#include "network/node_profile.hpp"
+#include "workload/model_spec.hpp"
+
+namespace wattsim {
+
+struct CatalogEntry {
+  std::string name;
+  std::string description;
+  std::string file;
+};
+
+class ModelCatalog {
+ public:
+  explicit ModelCatalog(std::string models_dir);
+  // $WATTSIM_MODELS if set, else the models/ directory of the source tree the binary was built from.
+  static std::string default_dir();
+
+  const std::string& dir() const { return dir_; }
+  const std::vector<CatalogEntry>& gpus() const { return gpus_; }
+  const std::vector<CatalogEntry>& nodes() const { return nodes_; }
+  const std::vector<CatalogEntry>& workloads() const { return workloads_; }
+
+  // Looks a name up (case-insensitively); nullptr if absent.
+  static const CatalogEntry* find(const std::vector<CatalogEntry>& entries, const std::string& name);
+  // "unknown GPU 'x'; known: a, b, c" with the nearest name first when one is close.
+  static std::string unknown_message(const std::string& what, const std::string& name,
+                                     const std::vector<CatalogEntry>& entries);
+
+ private:
+  std::string dir_;
+  std::vector<CatalogEntry> gpus_, nodes_, workloads_;
+};
+
+// Each loader reads one file and throws InputError listing every problem in it.
+GpuProfile load_gpu_profile(const std::string& file);
+NodeProfile load_node_profile(const std::string& file);
+ModelSpec load_model_spec(const std::string& file);
+// A model architecture given as a mapping (a file's root or a scenario's inline `model:`).
+ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& diagnostics);
+
+}  // namespace wattsim

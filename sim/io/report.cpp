@@ -1,0 +1,85 @@
+#include "io/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace wattsim {
+
+namespace {
+
+std::string format(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += format("\\u%04x", static_cast<unsigned char>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? format("%.17g", v) : "null"; }
+
+}  // namespace
+
+void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
+  out << "scenario " << s.name << ": " << s.model.name << " on " << s.gpus << " x " << s.gpu.name << " ("
+      << to_string(s.precision) << ", global batch " << s.global_batch << ", " << s.microbatches()
+      << " microbatch(es) of " << s.micro_batch << ")\n";
+  const PolicyResult& base = r.policies.front();
+  out << "run of " << base.metric("steps_total") << " steps, " << base.metric("steps_simulated")
+      << " simulated event by event (" << r.tasks_per_step << " tasks per step)\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-12s %12s %14s %11s %11s %7s %11s %10s %9s\n", "policy", "step time",
+                "energy/step", "avg power", "GPU power", "MFU", "run energy", "saving", "overhead");
+  out << line;
+  for (std::size_t i = 0; i < r.policies.size(); ++i) {
+    const PolicyResult& p = r.policies[i];
+    const ComparisonRow& c = r.comparison[i];
+    std::snprintf(line, sizeof line, "%-12s %10.4f s %12.1f J %9.1f W %9.1f W %6.1f%% %7.1f kWh %9.2f%% %8.2f%%\n",
+                  p.name.c_str(), p.metric("step_time_s"), p.metric("energy_per_step_j"), p.metric("avg_power_w"),
+                  p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"), p.metric("energy_j") / 3.6e6,
+                  c.energy_saving_pct, c.time_overhead_pct);
+    out << line;
+  }
+  for (const PolicyResult& p : r.policies)
+    for (const Metric& m : p.summary)
+      if (m.name == "chosen_clock_mhz") out << "\n" << p.name << " chose " << m.value << " MHz";
+  out << "\n";
+}
+
+void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
+  out << "{\n  \"scenario\": " << json_string(s.name) << ",\n  \"gpu\": " << json_string(s.gpu.name)
+      << ",\n  \"gpus\": " << s.gpus << ",\n  \"model\": " << json_string(s.model.name) << ",\n  \"policies\": {";
+  for (std::size_t i = 0; i < r.policies.size(); ++i) {
+    const PolicyResult& p = r.policies[i];
+    out << (i ? "," : "") << "\n    " << json_string(p.name) << ": {";
+    for (std::size_t j = 0; j < p.summary.size(); ++j)
+      out << (j ? ", " : "") << json_string(p.summary[j].name) << ": " << json_number(p.summary[j].value);
+    out << "}";
+  }
+  out << "\n  },\n  \"comparison\": [";
+  for (std::size_t i = 0; i < r.comparison.size(); ++i) {
+    const ComparisonRow& c = r.comparison[i];
+    out << (i ? "," : "") << "\n    {\"policy\": " << json_string(c.policy)
+        << ", \"energy_saving_pct\": " << json_number(c.energy_saving_pct)
+        << ", \"time_overhead_pct\": " << json_number(c.time_overhead_pct)
+        << ", \"co2e_saving_pct\": " << json_number(c.co2e_saving_pct)
+        << ", \"avg_power_change_pct\": " << json_number(c.avg_power_change_pct) << "}";
+  }
+  out << "\n  ]\n}\n";
+}
+
+}  // namespace wattsim

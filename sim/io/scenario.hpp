@@ -1,0 +1,70 @@
+#pragma once
+// A scenario file, validated and resolved into typed configuration: profiles looked up, units converted,
+// every error in the file collected (see docs/scenario.md, generated from the same declarations).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hardware/gpu_profile.hpp"
+#include "io/model_catalog.hpp"
+#include "network/node_profile.hpp"
+#include "policy/policy.hpp"
+#include "workload/model_spec.hpp"
+
+namespace wattsim {
+
+enum class TraceDetail { Summary, Steps, Full };
+std::string_view to_string(TraceDetail d);
+
+struct PolicyChoice {
+  std::string name;
+  std::shared_ptr<const Policy> policy;
+};
+
+struct Scenario {
+  std::string file;
+  std::string text;  // the input as written, stored in the output for provenance
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+
+  GpuProfile gpu;
+  NodeProfile node;
+  int gpus = 1;
+  double power_cap_w = 0;
+
+  ModelSpec model;
+  Precision precision = Precision::BF16;
+  int seq_len = 0;
+  int global_batch = 1;
+  int micro_batch = 1;
+  bool flash_attention = true;
+
+  int dp = 1;
+  double gradient_bucket_bytes = 25.0 * (1 << 20);
+
+  double total_steps = 1;
+  int simulated_steps = 2;
+
+  double pue = 1.1;
+  double carbon_g_per_kwh = 475;
+
+  std::vector<PolicyChoice> policies;  // static first
+  TraceDetail trace = TraceDetail::Steps;
+
+  int microbatches() const { return global_batch / (dp * micro_batch); }
+};
+
+// Reads and validates a scenario; throws InputError with every problem found.
+Scenario load_scenario(const std::string& file, const ModelCatalog& catalog);
+Scenario parse_scenario(const std::string& text, const std::string& file, const ModelCatalog& catalog);
+
+// The declared parameters of each scenario section, for documentation.
+struct SchemaSection {
+  std::string name;
+  std::span<const ParamSpec> parameters;
+};
+std::vector<SchemaSection> scenario_schema();
+
+}  // namespace wattsim

@@ -1,0 +1,32 @@
+#include "network/collective.hpp"
+
+namespace wattsim {
+
+std::string_view to_string(CollectiveKind kind) {
+  switch (kind) {
+    case CollectiveKind::AllReduce: return "all-reduce";
+    case CollectiveKind::ReduceScatter: return "reduce-scatter";
+    case CollectiveKind::AllGather: return "all-gather";
+    case CollectiveKind::Broadcast: return "broadcast";
+  }
+  return "collective";
+}
+
+double ring_half_seconds(double bytes, int ranks, const LinkCost& link) {
+  if (ranks <= 1) return 0.0;
+  const double steps = ranks - 1;
+  return steps / ranks * bytes / link.bandwidth_bps + steps * link.latency_s;
+}
+
+double ring_allreduce_seconds(double bytes, int ranks, const LinkCost& link) {
+  return 2.0 * ring_half_seconds(bytes, ranks, link);
+}
+
+double ring_bytes_sent_per_rank(CollectiveKind kind, double bytes, int ranks) {
+  if (ranks <= 1) return 0.0;
+  const double share = static_cast<double>(ranks - 1) / ranks * bytes;
+  // A pipelined ring broadcast forwards the whole message once per rank, like one half of an all-reduce.
+  return kind == CollectiveKind::AllReduce ? 2.0 * share : share;
+}
+
+}  // namespace wattsim

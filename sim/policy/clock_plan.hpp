@@ -1,0 +1,25 @@
+#pragma once
+// What a policy decides for one training step: the SM clock of every kernel task and the clock each GPU
+// waits at. Clocks are indices into the profile's list of supported clocks (clock_min + i·step), so a plan
+// can never name a clock the GPU does not have.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wattsim {
+
+using ClockStep = std::uint16_t;
+
+struct ClockPlan {
+  std::vector<ClockStep> task_clock;  // per task of the StepProgram; ignored for collectives
+  std::vector<ClockStep> wait_clock;  // per GPU, while no kernel runs on it
+  // Figures the policy reports about its choice (e.g. chosen_clock_mhz), written to the summary.
+  std::vector<std::pair<std::string, double>> notes;
+
+  static ClockPlan uniform(std::size_t tasks, std::size_t gpus, ClockStep clock) {
+    return ClockPlan{std::vector<ClockStep>(tasks, clock), std::vector<ClockStep>(gpus, clock), {}};
+  }
+};
+
+}  // namespace wattsim

@@ -1,0 +1,61 @@
+#pragma once
+// A policy turns a step program into a clock plan. It may try plans through the evaluator (which
+// simulates one step and returns its time and energy) but never touches the engine or the GPU state.
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/sim_time.hpp"
+#include "hardware/gpu_model.hpp"
+#include "io/schema.hpp"
+#include "policy/clock_plan.hpp"
+#include "workload/step_program.hpp"
+
+namespace wattsim {
+
+struct StepOutcome {
+  SimTime time = 0;
+  double energy_j = 0;
+};
+
+struct PlanningContext {
+  const GpuModel& gpu;
+  const StepProgram& program;
+  std::function<StepOutcome(const ClockPlan&)> evaluate;
+  // The static baseline's outcome, the reference for slowdown budgets.
+  StepOutcome baseline;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual ClockPlan plan(const PlanningContext& context) const = 0;
+};
+
+// The registry of policies: each registers a name, a one-line description, its parameters (declared once,
+// with units, defaults and ranges) and a factory reading them.
+struct PolicyInfo {
+  std::string name;
+  std::string description;
+  std::span<const ParamSpec> parameters;
+  std::function<std::unique_ptr<Policy>(MapReader&)> make;
+};
+
+class PolicyRegistry {
+ public:
+  static PolicyRegistry& instance();
+  void add(PolicyInfo info);
+  const PolicyInfo* find(const std::string& name) const;
+  const std::vector<PolicyInfo>& all() const { return policies_; }
+
+ private:
+  std::vector<PolicyInfo> policies_;
+};
+
+// Plan helpers shared by policies.
+ClockPlan max_clock_plan(const GpuModel& gpu, const StepProgram& program);
+ClockStep top_clock_step(const GpuModel& gpu);
+
+}  // namespace wattsim

@@ -1,0 +1,23 @@
+// Static allocation, the baseline every policy is compared with: the top SM clock for every kernel, and a
+// GPU that waits (for a collective, a pipeline peer, the optimizer) spins at that same clock, as training
+// frameworks leave it (design §5).
+#include "policy/policy.hpp"
+
+namespace wattsim {
+
+namespace {
+class StaticPolicy final : public Policy {
+ public:
+  ClockPlan plan(const PlanningContext& context) const override {
+    return max_clock_plan(context.gpu, context.program);
+  }
+};
+}  // namespace
+
+void register_static_policy(PolicyRegistry& registry) {
+  registry.add({"static", "baseline: top SM clock for every kernel and every wait, fixed batch and parallelism",
+                {},
+                [](MapReader&) { return std::make_unique<StaticPolicy>(); }});
+}
+
+}  // namespace wattsim

@@ -1,0 +1,141 @@
+#include "run/runner.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "hardware/gpu_model.hpp"
+#include "run/step_simulator.hpp"
+#include "workload/model_family.hpp"
+
+namespace wattsim {
+
+double PolicyResult::metric(const std::string& metric_name) const {
+  for (const Metric& m : summary)
+    if (m.name == metric_name) return m.value;
+  throw std::out_of_range("no metric " + metric_name);
+}
+
+StepProgram build_step_program(const Scenario& s) {
+  const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
+  if (!family) throw std::invalid_argument("unknown model family " + s.model.family);
+  MicrobatchShape shape;
+  shape.micro_batch = s.micro_batch;
+  shape.seq_len = s.seq_len;
+  shape.bytes_per_element = bytes_per_element(s.precision);
+  shape.flash_attention = s.flash_attention;
+  Workload w = family->build(s.model, shape);
+  add_adam_optimizer(w, w.parameters);
+  DataParallelPlan plan;
+  plan.dp = s.dp;
+  plan.microbatches = s.microbatches();
+  plan.bucket_bytes = s.gradient_bucket_bytes;
+  return build_data_parallel_step(w, plan);
+}
+
+namespace {
+
+std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, const GpuModel& gpu,
+                              const std::vector<StepRecord>& steps, const ClockPlan& plan) {
+  const StepRecord& steady = steps.back();
+  const double total = s.total_steps;
+  const std::size_t simulated = std::min<std::size_t>(steps.size(), static_cast<std::size_t>(total));
+  StepRecord run;  // simulated steps as simulated, the rest at the steady state
+  for (std::size_t i = 0; i < simulated; ++i) {
+    run.time_s += steps[i].time_s;
+    run.energy_j += steps[i].energy_j;
+    run.gpu_busy_j += steps[i].gpu_busy_j;
+    run.gpu_wait_j += steps[i].gpu_wait_j;
+    run.memory_j += steps[i].memory_j;
+    run.network_j += steps[i].network_j;
+    run.host_j += steps[i].host_j;
+  }
+  const double rest = std::max(0.0, total - static_cast<double>(simulated));
+  run.time_s += rest * steady.time_s;
+  run.energy_j += rest * steady.energy_j;
+  run.gpu_busy_j += rest * steady.gpu_busy_j;
+  run.gpu_wait_j += rest * steady.gpu_wait_j;
+  run.memory_j += rest * steady.memory_j;
+  run.network_j += rest * steady.network_j;
+  run.host_j += rest * steady.host_j;
+
+  double peak = 0;
+  for (const auto& st : steps) peak = std::max(peak, st.peak_gpu_power_w);
+  const double kwh = run.energy_j / 3.6e6;
+  const double peak_flops = gpu.profile().tensor_peak_flops[static_cast<std::size_t>(s.precision)];
+  const double gpu_energy_step = steady.gpu_busy_j + steady.gpu_wait_j + steady.memory_j;
+  std::vector<Metric> m = {
+      {"step_time_s", steady.time_s},
+      {"energy_per_step_j", steady.energy_j},
+      {"steps_simulated", static_cast<double>(steps.size())},
+      {"steps_total", total},
+      {"run_time_s", run.time_s},
+      {"energy_j", run.energy_j},
+      {"energy_gpu_busy_j", run.gpu_busy_j},
+      {"energy_gpu_wait_j", run.gpu_wait_j},
+      {"energy_memory_j", run.memory_j},
+      {"energy_network_j", run.network_j},
+      {"energy_host_j", run.host_j},
+      {"facility_energy_j", run.energy_j * s.pue},
+      {"avg_power_w", steady.avg_power_w},
+      {"avg_gpu_power_w", steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.gpus) : 0.0},
+      {"peak_gpu_power_w", peak},
+      {"gpu_hours", run.time_s * program.gpus / 3600.0},
+      {"mfu", steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.gpus * peak_flops) : 0.0},
+      {"samples_per_s", steady.time_s > 0 ? program.samples_per_step / steady.time_s : 0.0},
+      {"tokens_per_s", steady.time_s > 0 ? program.tokens_per_step / steady.time_s : 0.0},
+      {"energy_per_sample_j", steady.energy_j / program.samples_per_step},
+      {"co2e_kg", kwh * s.pue * s.carbon_g_per_kwh / 1000.0},
+      {"pue", s.pue},
+      {"carbon_intensity_g_per_kwh", s.carbon_g_per_kwh},
+      {"events_per_step", static_cast<double>(steady.events)},
+      {"clock_changes_per_step", static_cast<double>(steady.clock_changes)},
+  };
+  for (const auto& [name, value] : plan.notes) m.push_back({name, value});
+  return m;
+}
+
+double percent_less(double baseline, double value) { return baseline > 0 ? 100.0 * (baseline - value) / baseline : 0.0; }
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& s) {
+  const StepProgram program = build_step_program(s);
+  const GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
+  StepSimulator sim(program, gpu, s.node);
+  RunResult result;
+  result.labels = program.labels;
+  result.tasks_per_step = program.tasks.size();
+
+  auto evaluate = [&](const ClockPlan& plan) {
+    sim.reset(plan);
+    const StepRecord r = sim.run_step(nullptr);
+    return StepOutcome{seconds_to_time(r.time_s), r.energy_j};
+  };
+  const StepOutcome baseline = evaluate(max_clock_plan(gpu, program));
+  const PlanningContext context{gpu, program, evaluate, baseline};
+
+  for (const PolicyChoice& choice : s.policies) {
+    const ClockPlan plan = choice.policy->plan(context);
+    PolicyResult pr;
+    pr.name = choice.name;
+    pr.trace.keep_power = pr.trace.keep_events = s.trace == TraceDetail::Full;
+    sim.reset(plan);
+    for (int i = 0; i < s.simulated_steps; ++i) pr.steps.push_back(sim.run_step(&pr.trace));
+    pr.summary = summarise(s, program, gpu, pr.steps, plan);
+    result.policies.push_back(std::move(pr));
+  }
+
+  const PolicyResult& base = result.policies.front();  // static, by construction of the scenario
+  for (const PolicyResult& p : result.policies) {
+    ComparisonRow row;
+    row.policy = p.name;
+    row.energy_saving_pct = percent_less(base.metric("energy_j"), p.metric("energy_j"));
+    row.time_overhead_pct = -percent_less(base.metric("run_time_s"), p.metric("run_time_s"));
+    row.co2e_saving_pct = percent_less(base.metric("co2e_kg"), p.metric("co2e_kg"));
+    row.avg_power_change_pct = -percent_less(base.metric("avg_power_w"), p.metric("avg_power_w"));
+    result.comparison.push_back(row);
+  }
+  return result;
+}
+
+}  // namespace wattsim

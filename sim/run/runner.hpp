@@ -1,0 +1,46 @@
+#pragma once
+// The run level (design §2): builds the step program of a scenario, lets each policy plan its clocks,
+// simulates `simulated_steps` steps event by event and extrapolates the steady state to the run's length.
+#include <string>
+#include <vector>
+
+#include "io/scenario.hpp"
+#include "run/trace.hpp"
+#include "workload/step_program.hpp"
+
+namespace wattsim {
+
+struct Metric {
+  std::string name;  // with its unit as suffix (_s, _j, _w, _kg, _pct) or none for ratios and counts
+  double value;
+};
+
+struct PolicyResult {
+  std::string name;
+  std::vector<Metric> summary;
+  std::vector<StepRecord> steps;
+  Trace trace;
+
+  double metric(const std::string& name) const;
+};
+
+struct ComparisonRow {
+  std::string policy;
+  double energy_saving_pct = 0;
+  double time_overhead_pct = 0;
+  double co2e_saving_pct = 0;
+  double avg_power_change_pct = 0;
+};
+
+struct RunResult {
+  std::vector<PolicyResult> policies;
+  std::vector<ComparisonRow> comparison;
+  std::vector<std::string> labels;  // kernel labels, indexed by TraceEvent::label
+  std::uint64_t tasks_per_step = 0;
+};
+
+// Builds the step program of a scenario (exposed for tests and benchmarks).
+StepProgram build_step_program(const Scenario& scenario);
+RunResult run_scenario(const Scenario& scenario);
+
+}  // namespace wattsim

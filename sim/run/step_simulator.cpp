@@ -1,0 +1,214 @@
+#include "run/step_simulator.hpp"
+
+#include <algorithm>
+
+namespace wattsim {
+
+StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node)
+    : program_(&program), gpu_(&gpu), node_(&node), transition_(gpu.profile().clock_transition_ns) {
+  const GpuProfile& p = gpu.profile();
+  for (int i = 0; i < p.clock_steps(); ++i) {
+    const double f = p.clock_at_step(i);
+    const double v = gpu.power().voltage_v(f);
+    clocks_.push_back({p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
+  }
+  const LinkCost link{p.nvlink_bandwidth_bps * node.link_efficiency, node.link_latency_s};
+  for (const Collective& c : program.collectives) {
+    const int n = static_cast<int>(c.gpus.size());
+    const double seconds = c.kind == CollectiveKind::AllReduce ? ring_allreduce_seconds(c.bytes, n, link)
+                                                               : ring_half_seconds(c.bytes, n, link);
+    collective_time_.push_back(seconds_to_time(seconds));
+    collective_link_j_.push_back(ring_bytes_sent_per_rank(c.kind, c.bytes, n) * n * node.link_energy_j_per_byte);
+  }
+}
+
+void StepSimulator::reset(const ClockPlan& plan) {
+  const GpuProfile& p = gpu_->profile();
+  const int steps = p.clock_steps();
+  // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
+  std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps), TaskTiming{-1, 0, 0, 0, 0});
+  const bool overlaps_comm = !program_->collectives.empty();
+  const double overlap_activity = overlaps_comm ? p.power.comm_activity : 0.0;
+  const double overlap_memory = overlaps_comm ? p.power.comm_memory_utilisation : 0.0;
+  timing_.assign(program_->tasks.size(), TaskTiming{0, 0, 0, 0, 0});
+  for (std::size_t t = 0; t < program_->tasks.size(); ++t) {
+    const StepTask& task = program_->tasks[t];
+    if (task.type != TaskType::Kernel) continue;
+    const ClockStep requested = plan.task_clock[t];
+    TaskTiming& cached = cache[task.index * static_cast<std::size_t>(steps) + requested];
+    if (cached.duration < 0) {
+      const KernelRun run = gpu_->run_capped(program_->kernels[task.index].work, p.clock_at_step(requested),
+                                             overlap_activity, overlap_memory);
+      cached = TaskTiming{run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation),
+                          static_cast<ClockStep>(std::lround((run.clock_mhz - p.clock_min_mhz) / p.clock_step_mhz)),
+                          requested};
+    }
+    timing_[t] = cached;
+  }
+  wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
+  state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
+  for (std::uint32_t g = 0; g < state_.size(); ++g) {
+    const double f = gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]));
+    wait_clock_[g] = static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
+    state_[g].clock = state_[g].requested = wait_clock_[g];
+    set_power(g);
+  }
+  now_ = 0;
+  network_j_ = 0;
+  peak_w_ = 0;
+  clock_changes_ = 0;
+  step_index_ = 0;
+}
+
+void StepSimulator::set_power(std::uint32_t g) {
+  GpuState& s = state_[g];
+  const PowerCoefficients& c = gpu_->profile().power;
+  double alpha = s.computing ? s.activity : c.wait_activity;
+  double beta = s.computing ? s.memory_utilisation : 0.0;
+  if (s.comm_active > 0) {
+    alpha += c.comm_activity;
+    beta += c.comm_memory_utilisation;
+  }
+  alpha = std::min(alpha, 1.0);
+  beta = std::min(beta, 1.0);
+  const ClockTable& ct = clocks_[s.clock];
+  s.memory_w = beta * c.memory_w;
+  s.watts = ct.static_w + alpha * ct.dynamic_w + s.memory_w;
+}
+
+void StepSimulator::advance(std::uint32_t g, SimTime now) {
+  GpuState& s = state_[g];
+  const SimTime dt = now - s.since;
+  if (dt <= 0) return;
+  const double seconds = to_seconds(dt);
+  const double joules = s.watts * seconds;
+  const double memory = s.memory_w * seconds;
+  s.energy_j += joules;
+  s.memory_j += memory;
+  (s.computing ? s.busy_j : s.wait_j) += joules - memory;
+  peak_w_ = std::max(peak_w_, s.watts);
+  if (trace_ && trace_->keep_power) {
+    const double clock = gpu_->profile().clock_at_step(s.clock);
+    auto& segments = trace_->power;
+    if (!segments.empty() && segments.back().gpu == g && segments.back().watts == s.watts &&
+        segments.back().clock_mhz == clock && segments.back().t1_s == to_seconds(s.since)) {
+      segments.back().t1_s = to_seconds(now);
+    } else {
+      segments.push_back({g, to_seconds(s.since), to_seconds(now), s.watts, clock});
+    }
+  }
+  s.since = now;
+}
+
+void StepSimulator::emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
+                               double clock_mhz, double energy_j) {
+  TraceEvent e{};
+  e.gpu = gpu;
+  e.t0_s = to_seconds(t0);
+  e.t1_s = to_seconds(t1);
+  e.kind = static_cast<std::uint8_t>(kind);
+  e.pass = static_cast<std::uint8_t>(k ? k->pass : Pass::Communication);
+  e.layer = k ? k->layer : 0;
+  e.label = k ? k->label : 0;
+  e.step = step_index_;
+  e.clock_mhz = clock_mhz;
+  e.energy_j = energy_j;
+  trace_->events.push_back(e);
+}
+
+SimTime StepSimulator::start(TaskId task, SimTime now) {
+  const StepTask& t = program_->tasks[task];
+  if (t.type == TaskType::Kernel) {
+    GpuState& s = state_[t.gpu];
+    advance(t.gpu, now);
+    const TaskTiming& tt = timing_[task];
+    SimTime duration = tt.duration;
+    // A policy's clock change stalls the GPU for the profile's transition latency; the power cap's own
+    // throttling acts within the power-management loop and costs no stall.
+    if (s.requested != tt.requested) {
+      duration += transition_;
+      ++clock_changes_;
+      s.requested = tt.requested;
+    }
+    s.clock = tt.clock;
+    s.computing = true;
+    s.activity = tt.activity;
+    s.memory_utilisation = tt.memory_utilisation;
+    s.kernel_start = now;
+    s.kernel_start_energy_j = s.energy_j;
+    set_power(t.gpu);
+    return duration;
+  }
+  for (std::uint16_t g : program_->collectives[t.index].gpus) {
+    advance(g, now);
+    ++state_[g].comm_active;
+    set_power(g);
+  }
+  network_j_ += collective_link_j_[t.index];
+  return collective_time_[t.index];
+}
+
+void StepSimulator::finish(TaskId task, SimTime now) {
+  const StepTask& t = program_->tasks[task];
+  const GpuProfile& p = gpu_->profile();
+  if (t.type == TaskType::Kernel) {
+    GpuState& s = state_[t.gpu];
+    advance(t.gpu, now);
+    s.computing = false;
+    if (trace_ && trace_->keep_events) {
+      const Kernel& k = program_->kernels[t.index];
+      emit_event(t.gpu, s.kernel_start, now, static_cast<EventKind>(k.work.kind), &k, p.clock_at_step(s.clock),
+                 s.energy_j - s.kernel_start_energy_j);
+    }
+    if (s.requested != wait_clock_[t.gpu]) {  // a waiting GPU settles at its wait clock; no kernel is delayed
+      s.requested = wait_clock_[t.gpu];
+      ++clock_changes_;
+    }
+    s.clock = wait_clock_[t.gpu];
+    set_power(t.gpu);
+    return;
+  }
+  const Collective& c = program_->collectives[t.index];
+  const SimTime began = now - collective_time_[t.index];
+  for (std::uint16_t g : c.gpus) {
+    advance(g, now);
+    --state_[g].comm_active;
+    set_power(g);
+    if (trace_ && trace_->keep_events)
+      emit_event(g, began, now, EventKind::Collective, nullptr, p.clock_at_step(state_[g].clock),
+                 collective_link_j_[t.index] / static_cast<double>(c.gpus.size()));
+  }
+}
+
+StepRecord StepSimulator::run_step(Trace* trace) {
+  trace_ = trace;
+  std::vector<GpuState> before = state_;
+  const double network_before = network_j_;
+  const std::uint64_t changes_before = clock_changes_;
+  peak_w_ = 0;
+  const SimTime start_time = now_;
+  const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
+  now_ = stats.end_time;
+  StepRecord r;
+  for (std::uint32_t g = 0; g < state_.size(); ++g) {
+    advance(g, now_);
+    r.gpu_busy_j += state_[g].busy_j - before[g].busy_j;
+    r.gpu_wait_j += state_[g].wait_j - before[g].wait_j;
+    r.memory_j += state_[g].memory_j - before[g].memory_j;
+  }
+  r.step = step_index_++;
+  r.t_start_s = to_seconds(start_time);
+  r.time_s = to_seconds(now_ - start_time);
+  const double node_share = static_cast<double>(program_->gpus) / node_->gpus_per_node;
+  r.network_j = (network_j_ - network_before) + node_->switch_count * node_->switch_w * node_share * r.time_s;
+  r.host_j = node_->host_w * node_share * r.time_s;
+  r.energy_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j + r.network_j + r.host_j;
+  r.avg_power_w = r.time_s > 0 ? r.energy_j / r.time_s : 0.0;
+  r.peak_gpu_power_w = peak_w_;
+  r.events = stats.events;
+  r.clock_changes = clock_changes_ - changes_before;
+  trace_ = nullptr;
+  return r;
+}
+
+}  // namespace wattsim

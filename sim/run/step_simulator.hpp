@@ -1,0 +1,90 @@
+#pragma once
+// Simulates training steps of a StepProgram under a ClockPlan: the executor's handler that times each task
+// on the GPU and network models and integrates every GPU's power exactly, piece by piece.
+//
+// Energy accounting. A GPU's power is constant between state changes (a kernel or collective starting or
+// ending, a clock change), so its energy is the exact sum of P·Δt over those pieces. Each piece is split:
+// memory (β·P_mem), busy (the rest, while a compute kernel runs) and wait (the rest, while none runs).
+// Links are charged per byte moved, NVSwitches and the host for the step's wall time, both in proportion
+// to the node's GPUs in use. Total = busy + wait + memory + network + host, by construction and by test.
+#include <cstdint>
+#include <vector>
+
+#include "engine/executor.hpp"
+#include "hardware/gpu_model.hpp"
+#include "network/node_profile.hpp"
+#include "policy/clock_plan.hpp"
+#include "run/trace.hpp"
+#include "workload/step_program.hpp"
+
+namespace wattsim {
+
+class StepSimulator {
+ public:
+  StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node);
+
+  // Prepares the per-task timings for a plan and resets time and GPU state to the start of a run.
+  void reset(const ClockPlan& plan);
+  // Simulates one more step after the previous ones; trace may be null.
+  StepRecord run_step(Trace* trace);
+  SimTime now() const { return now_; }
+
+  // Executor handler interface.
+  SimTime start(TaskId task, SimTime now);
+  void finish(TaskId task, SimTime now);
+
+ private:
+  struct GpuState {
+    SimTime since = 0;
+    double watts = 0;
+    double memory_w = 0;
+    double energy_j = 0;
+    double busy_j = 0;
+    double wait_j = 0;
+    double memory_j = 0;
+    double kernel_start_energy_j = 0;
+    SimTime kernel_start = 0;
+    float activity = 0;
+    float memory_utilisation = 0;
+    int comm_active = 0;
+    bool computing = false;
+    ClockStep clock = 0;      // the clock it runs at (after the power cap)
+    ClockStep requested = 0;  // the clock the policy set; changing it costs the transition latency
+  };
+  struct ClockTable {  // per clock step: the pieces of P = static + α·dynamic + β·P_mem
+    double static_w;
+    double dynamic_w;
+  };
+  struct TaskTiming {
+    SimTime duration;
+    float activity;
+    float memory_utilisation;
+    ClockStep clock;      // effective, after the cap
+    ClockStep requested;  // as planned
+  };
+
+  void advance(std::uint32_t g, SimTime now);  // integrates power up to now
+  void set_power(std::uint32_t g);             // recomputes power from the state
+  void emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k, double clock_mhz,
+                  double energy_j);
+
+  const StepProgram* program_;
+  const GpuModel* gpu_;
+  const NodeProfile* node_;
+  std::vector<ClockTable> clocks_;
+  std::vector<TaskTiming> timing_;        // per task
+  std::vector<SimTime> collective_time_;  // per collective
+  std::vector<double> collective_link_j_;
+  std::vector<ClockStep> wait_clock_;
+  std::vector<GpuState> state_;
+  Executor executor_;
+  SimTime now_ = 0;
+  SimTime transition_;
+  double network_j_ = 0;
+  double peak_w_ = 0;
+  std::uint64_t clock_changes_ = 0;
+  std::uint32_t step_index_ = 0;
+  Trace* trace_ = nullptr;
+};
+
+}  // namespace wattsim

@@ -1,0 +1,28 @@
+#include "workload/kernel.hpp"
+
+#include <algorithm>
+
+namespace wattsim {
+
+std::uint16_t Workload::label_id(const std::string& label) {
+  auto it = std::find(labels.begin(), labels.end(), label);
+  if (it != labels.end()) return static_cast<std::uint16_t>(it - labels.begin());
+  labels.push_back(label);
+  return static_cast<std::uint16_t>(labels.size() - 1);
+}
+
+void Workload::finalize(int tensor_parallel) {
+  parameters = 0;
+  double forward_gemm_flops = 0;
+  for (const Layer& layer : layers) {
+    parameters += layer.parameters;
+    for (const Kernel& k : layer.forward)
+      if (k.work.kind == KernelKind::TensorGemm) forward_gemm_flops += k.work.flops;
+  }
+  parameters *= tensor_parallel;
+  // Model FLOPs count the forward and the backward (twice the forward) of the whole model, GEMMs only,
+  // without recomputation: the convention of MFU (Chowdhery et al. 2022, App. B).
+  model_flops_per_sample = 3.0 * forward_gemm_flops * tensor_parallel / samples_per_microbatch;
+}
+
+}  // namespace wattsim

@@ -1,0 +1,54 @@
+#include "workload/layer_builder.hpp"
+
+#include <algorithm>
+
+namespace wattsim {
+
+namespace {
+constexpr double kFp32GradBytes = 4.0;  // weight gradients accumulate in fp32 (mixed-precision training)
+}
+
+LayerBuilder::LayerBuilder(Workload& workload, std::string name, double bytes_per_element)
+    : workload_(workload), e_(bytes_per_element) {
+  layer_.name = std::move(name);
+}
+
+LayerBuilder::~LayerBuilder() {
+  std::reverse(layer_.backward.begin(), layer_.backward.end());
+  const auto index = static_cast<std::uint16_t>(workload_.layers.size());
+  for (auto& k : layer_.forward) k.layer = index;
+  for (auto& k : layer_.backward) k.layer = index;
+  workload_.layers.push_back(std::move(layer_));
+}
+
+void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes) {
+  Kernel k;
+  k.work = KernelWork{flops, bytes, kind};
+  k.pass = pass;
+  k.label = workload_.label_id(label);
+  (pass == Pass::Forward ? layer_.forward : layer_.backward).push_back(k);
+}
+
+void LayerBuilder::weight_gemm(const std::string& label, double m, double k, double n) {
+  const double flops = 2.0 * m * k * n;
+  add(Pass::Forward, label, KernelKind::TensorGemm, flops, e_ * (m * k + k * n + m * n));
+  // Backward in execution order after reversal: weight gradient, then input gradient.
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, flops, e_ * (m * n + k * n + m * k));
+  add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
+      e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n);
+  layer_.parameters += k * n;
+}
+
+void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward) {
+  add(Pass::Forward, label, KernelKind::TensorGemm, flops, bytes_forward);
+  add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * flops, 2.0 * bytes_forward);
+}
+
+void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,
+                          double writes, double flops_per_element) {
+  const double bytes = e_ * elements * (reads + writes);
+  add(Pass::Forward, label, kind, flops_per_element * elements, bytes);
+  add(Pass::Backward, label + ".bwd", kind, 2.0 * flops_per_element * elements, 2.0 * bytes);
+}
+
+}  // namespace wattsim

@@ -1,0 +1,27 @@
+#pragma once
+// Device memory a plan needs per GPU, to reject plans that cannot run (design §4). Mixed-precision Adam
+// without ZeRO holds 16-bit weights (2 B/param), fp32 gradients (4 B/param) and fp32 master weights and
+// two moments (12 B/param): 18 bytes per parameter (Rajbhandari et al. 2020 count 16 with 16-bit
+// gradients). Activations come from the model family (Korthikanti et al. 2022 for transformers).
+#include <string>
+
+namespace wattsim {
+
+struct MemoryFootprint {
+  double weights_bytes = 0;
+  double gradients_bytes = 0;
+  double optimizer_bytes = 0;
+  double activations_bytes = 0;
+  double reserved_bytes = 0;  // CUDA context, NCCL buffers, allocator fragmentation
+
+  double total_bytes() const {
+    return weights_bytes + gradients_bytes + optimizer_bytes + activations_bytes + reserved_bytes;
+  }
+  std::string describe() const;  // "weights 2.6 GiB + gradients ... = total"
+};
+
+// Per GPU, for a replica holding `parameters` parameters with `activations_bytes` alive at the peak.
+MemoryFootprint mixed_precision_adam_footprint(double parameters, double weight_bytes_per_parameter,
+                                               double activations_bytes);
+
+}  // namespace wattsim

@@ -1,0 +1,43 @@
+#pragma once
+// The architecture of a model, as read from models/workloads/*.yaml or given inline in a scenario.
+#include <string>
+#include <vector>
+
+namespace wattsim {
+
+struct ModelSpec {
+  std::string name;
+  std::string family;  // a registered family: gpt, bert, resnet
+  std::string description;
+  std::string file;
+
+  // Transformers
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;    // grouped-query attention; equal to heads for multi-head attention
+  int ffn_hidden = 0;
+  int vocab = 0;
+  int seq_len = 0;     // default sequence length; a scenario may override
+  bool tied_embeddings = true;
+  bool gated_ffn = false;  // SwiGLU (three FFN matrices) instead of GeLU (two)
+  bool learned_positions = true;
+  bool biases = true;  // GPT/BERT carry biases and LayerNorm shifts; Llama-style models do not
+
+  // CNNs (bottleneck ResNets)
+  std::vector<int> stage_blocks;
+  int image_size = 224;
+  int classes = 1000;
+  int base_width = 64;
+};
+
+// What a scenario asks of the model for one microbatch.
+struct MicrobatchShape {
+  int micro_batch = 1;  // samples
+  int seq_len = 0;      // tokens per sample (transformers)
+  double bytes_per_element = 2;
+  bool flash_attention = true;
+  int tp = 1;  // tensor-parallel degree: GEMMs and heads split this many ways
+};
+
+}  // namespace wattsim

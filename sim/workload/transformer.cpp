@@ -1,0 +1,166 @@
+// Transformer families (GPT-style decoder, BERT-style encoder) as per-layer kernel lists.
+//
+// Per layer and microbatch (b samples, s tokens, hidden h, a heads of size d = h/a, kv KV heads, FFN size
+// f, tensor-parallel degree t), the forward GEMM FLOPs are 2·b·s·h·(h + 2·kv·d)/t (QKV), 4·b·s²·h/t
+// (attention scores and values), 2·b·s·h²/t (output projection) and 2·b·s·h·f·m/t (FFN, m = 2 for GeLU,
+// 3 for SwiGLU). For GPT with kv = a and f = 4h this is 24·b·s·h² + 4·b·s²·h per layer, and with the
+// language-model head 2·b·s·h·V the step totals Megatron's 72·B·s·l·h²·(1 + s/6h + V/12lh) without
+// recomputation (Narayanan et al. SC'21, Eq. 3 with 3 passes instead of 4): a test checks it.
+// Layer norms, softmax, activations, dropout and residual adds are vector kernels bound by HBM traffic.
+#include <string>
+
+#include "workload/layer_builder.hpp"
+#include "workload/model_family.hpp"
+
+namespace wattsim {
+
+namespace {
+
+struct Dims {
+  double b, s, h, a, kv, d, f, v, t;
+};
+
+Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
+  const double h = m.hidden;
+  const double a = m.heads;
+  return Dims{static_cast<double>(shape.micro_batch),
+              static_cast<double>(shape.seq_len),
+              h,
+              a,
+              static_cast<double>(m.kv_heads > 0 ? m.kv_heads : m.heads),
+              h / a,
+              static_cast<double>(m.ffn_hidden),
+              static_cast<double>(m.vocab),
+              static_cast<double>(shape.tp)};
+}
+
+void attention_block(LayerBuilder& L, const Dims& x, bool flash) {
+  const double e = L.bytes_per_element();
+  const double tokens = x.b * x.s;
+  const double qkv_width = x.h + 2.0 * x.kv * x.d;
+  L.weight_gemm("qkv", tokens, x.h, qkv_width / x.t);
+  L.add_parameters(qkv_width / x.t);  // bias
+  const double score_flops = 2.0 * x.b * x.s * x.s * x.h / x.t;
+  if (flash) {
+    // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip.
+    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t);
+  } else {
+    const double scores = x.b * (x.a / x.t) * x.s * x.s;
+    L.activation_gemm("attention.scores", score_flops, e * (tokens * 2.0 * x.h / x.t + scores));
+    L.vector("attention.softmax", KernelKind::Reduction, scores, 1, 2, 5);  // mask, softmax, dropout mask
+    L.activation_gemm("attention.values", score_flops, e * (scores + 2.0 * tokens * x.h / x.t));
+  }
+  L.weight_gemm("attention.proj", tokens, x.h / x.t, x.h);
+  L.add_parameters(x.h / x.t);
+  L.vector("attention.residual", KernelKind::Elementwise, tokens * x.h, 2, 1, 2);  // dropout + add
+}
+
+void ffn_block(LayerBuilder& L, const Dims& x, bool gated) {
+  const double tokens = x.b * x.s;
+  const double up = (gated ? 2.0 : 1.0) * x.f / x.t;
+  L.weight_gemm(gated ? "ffn.gate_up" : "ffn.fc1", tokens, x.h, up);
+  if (gated) {
+    L.vector("ffn.swiglu", KernelKind::Elementwise, tokens * x.f / x.t, 2, 1, 4);
+  } else {
+    L.add_parameters(up);
+    L.vector("ffn.gelu", KernelKind::Elementwise, tokens * x.f / x.t, 1, 1, 8);
+  }
+  L.weight_gemm(gated ? "ffn.down" : "ffn.fc2", tokens, x.f / x.t, x.h);
+  if (!gated) L.add_parameters(x.h / x.t);
+  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h, 2, 1, 2);
+}
+
+void norm(LayerBuilder& L, const std::string& label, const Dims& x, bool with_bias) {
+  L.vector(label, KernelKind::Reduction, x.b * x.s * x.h, 1, 1, 8);
+  L.add_parameters(with_bias ? 2.0 * x.h : x.h);
+}
+
+void embedding(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
+  const double tokens = x.b * x.s;
+  L.vector("embedding.lookup", KernelKind::Elementwise, tokens * x.h, m.learned_positions ? 2 : 1, 1, 1);
+  L.add_parameters(x.v * x.h / x.t + (m.learned_positions ? m.seq_len * x.h : 0.0));
+  if (bert) {
+    L.add_parameters(2.0 * x.h);  // token-type embeddings
+    norm(L, "embedding.norm", x, true);
+  }
+}
+
+void lm_head(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
+  const double tokens = x.b * x.s;
+  if (bert) {
+    // Masked-LM transform: dense + GeLU + norm before the vocabulary projection; pooler for the NSP task.
+    L.weight_gemm("mlm.transform", tokens, x.h, x.h);
+    L.add_parameters(x.h);
+    L.vector("mlm.gelu", KernelKind::Elementwise, tokens * x.h, 1, 1, 8);
+    norm(L, "mlm.norm", x, true);
+    L.weight_gemm("pooler", x.b, x.h, x.h);
+    L.add_parameters(x.h + 2.0 * x.h + 2.0);  // pooler bias, NSP classifier
+    L.add_parameters(x.v);                    // decoder bias
+  } else {
+    norm(L, "final.norm", x, m.biases);
+  }
+  L.weight_gemm("lm_head", tokens, x.h, x.v / x.t);
+  if (m.tied_embeddings) L.add_parameters(-x.h * x.v / x.t);  // shares the embedding matrix
+  L.vector("loss.cross_entropy", KernelKind::Reduction, tokens * x.v / x.t, 1, 1, 5);
+}
+
+// Activation memory per layer and microbatch, Korthikanti et al. 2022 Eq. 2 with tensor parallelism:
+// s·b·h·(10 + 24/t + 5·a·s/(h·t)) bytes at 2 bytes per element; FlashAttention keeps no s² scores.
+double activation_bytes_per_layer(const Dims& x, bool flash, double e) {
+  const double attention = flash ? 0.0 : 5.0 * x.a * x.s / (x.h * x.t);
+  return x.s * x.b * x.h * (10.0 + 24.0 / x.t + attention) * (e / 2.0);
+}
+
+Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, bool bert) {
+  const Dims x = dims_of(m, shape);
+  const double e = shape.bytes_per_element;
+  Workload w;
+  w.samples_per_microbatch = x.b;
+  w.tokens_per_sample = x.s;
+  {
+    LayerBuilder L(w, "embedding", e);
+    embedding(L, m, x, bert);
+  }
+  for (int i = 0; i < m.layers; ++i) {
+    LayerBuilder L(w, "block." + std::to_string(i), e);
+    if (bert) {  // post-norm
+      attention_block(L, x, shape.flash_attention);
+      norm(L, "attention.norm", x, true);
+      ffn_block(L, x, m.gated_ffn);
+      norm(L, "ffn.norm", x, true);
+    } else {  // pre-norm
+      norm(L, "attention.norm", x, m.biases);
+      attention_block(L, x, shape.flash_attention);
+      norm(L, "ffn.norm", x, m.biases);
+      ffn_block(L, x, m.gated_ffn);
+    }
+  }
+  {
+    LayerBuilder L(w, "head", e);
+    lm_head(L, m, x, bert);
+  }
+  w.activation_bytes_per_microbatch = m.layers * activation_bytes_per_layer(x, shape.flash_attention, e);
+  w.finalize(shape.tp);
+  return w;
+}
+
+}  // namespace
+
+void register_transformer_families(ModelFamilyRegistry& registry) {
+  auto params = [](bool bert) {
+    return [bert](const ModelSpec& m) {
+      MicrobatchShape shape;
+      shape.seq_len = m.seq_len;
+      const Workload w = build_transformer(m, shape, bert);
+      return w.parameters;
+    };
+  };
+  registry.add({"gpt", "decoder-only transformer (GPT, Llama): pre-norm, causal attention, LM head",
+                [](const ModelSpec& m, const MicrobatchShape& s) { return build_transformer(m, s, false); },
+                params(false), "sequence"});
+  registry.add({"bert", "encoder-only transformer (BERT): post-norm, masked-LM and NSP heads",
+                [](const ModelSpec& m, const MicrobatchShape& s) { return build_transformer(m, s, true); },
+                params(true), "sequence"});
+}
+
+}  // namespace wattsim
