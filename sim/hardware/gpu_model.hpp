@@ -34,13 +34,19 @@ class GpuModel {
   KernelRun run_at(const KernelWork& work, double clock_mhz) const;
   // The kernel at the highest supported clock not above requested_mhz whose power, with `overlap_activity`
   // and `overlap_memory` of concurrent communication added, stays within the cap; what a GPU's power
-  // management does when a kernel would exceed its limit.
+  // management does when a kernel would exceed its limit. Where even the lowest clock is over the cap,
+  // the GPU duty-cycles (the hardware power brake): it runs a fraction x of the time at the lowest clock
+  // and stalls otherwise, x chosen so the average power meets the cap; the kernel takes 1/x as long and
+  // its activity and memory traffic average down by x.
   KernelRun run_capped(const KernelWork& work, double requested_mhz, double overlap_activity = 0,
                        double overlap_memory = 0) const;
-  // The clock a waiting GPU settles at under the cap (a wait draws little, so usually the one asked for).
-  double capped_wait_clock(double requested_mhz) const;
+  // The clock a waiting GPU settles at under the cap, with concurrent communication's activity added
+  // (a wait draws little, so usually the clock asked for).
+  double capped_wait_clock(double requested_mhz, double overlap_activity = 0, double overlap_memory = 0) const;
 
  private:
+  KernelRun duty_cycled(KernelRun run, double overlap_activity, double overlap_memory) const;
+
   const GpuProfile* profile_;
   PowerModel power_;
   Precision precision_;

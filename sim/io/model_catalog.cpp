@@ -140,7 +140,7 @@ std::string ModelCatalog::unknown_message(const std::string& what, const std::st
 GpuProfile load_gpu_profile(const std::string& file) {
   Diagnostics d(file);
   const YAML::Node root = load_yaml_file(checked_file(file), d);
-  d.throw_if_any();
+  if (!root.IsMap()) d.throw_if_any();
   GpuProfile p;
   p.file = file;
   MapReader r(root, "gpu profile", kGpuSpecs, d);
@@ -239,7 +239,7 @@ constexpr ParamSpec kNodeSpecs[] = {
 NodeProfile load_node_profile(const std::string& file) {
   Diagnostics d(file);
   const YAML::Node root = load_yaml_file(checked_file(file), d);
-  d.throw_if_any();
+  if (!root.IsMap()) d.throw_if_any();
   MapReader r(root, "node profile", kNodeSpecs, d);
   NodeProfile n;
   n.file = file;
@@ -341,7 +341,7 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
 ModelSpec load_model_spec(const std::string& file) {
   Diagnostics d(file);
   const YAML::Node root = load_yaml_file(checked_file(file), d);
-  d.throw_if_any();
+  if (!root.IsMap()) d.throw_if_any();
   ModelSpec m = read_model_spec(root, d);
   d.throw_if_any();
   return m;

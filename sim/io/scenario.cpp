@@ -245,7 +245,8 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
       mixed_precision_adam_footprint(w.parameters, bytes_per_element(s.precision), w.activation_bytes_per_microbatch);
   if (m.total_bytes() > s.gpu.memory_bytes) {
     std::ostringstream msg;
-    msg.precision(3);
+    msg << std::fixed;
+    msg.precision(1);
     msg << s.model.name << " does not fit in " << s.gpu.name << " memory (" << s.gpu.memory_bytes / (1 << 30)
         << " GiB) by " << (m.total_bytes() - s.gpu.memory_bytes) / (1 << 30) << " GiB: " << m.describe()
         << "; lower workload.micro_batch or use model parallelism";
@@ -258,7 +259,7 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
 Scenario parse_scenario(const std::string& text, const std::string& file, const ModelCatalog& catalog) {
   Diagnostics d(file);
   const YAML::Node doc = load_yaml_string(text, d);
-  d.throw_if_any();
+  if (!d.empty() && !doc.IsMap()) d.throw_if_any();  // unparseable: nothing more to check
   if (!doc.IsMap()) {
     d.error(doc, "a scenario is a mapping with name, hardware, workload, ... (see docs/scenario.md)");
     d.throw_if_any();

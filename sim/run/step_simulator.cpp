@@ -48,7 +48,7 @@ void StepSimulator::reset(const ClockPlan& plan) {
   wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    const double f = gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]));
+    const double f = gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]), overlap_activity, overlap_memory);
     wait_clock_[g] = static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
     state_[g].clock = state_[g].requested = wait_clock_[g];
     set_power(g);

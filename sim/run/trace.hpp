@@ -11,6 +11,7 @@ struct PowerSegment {
   double t0_s, t1_s;
   double watts;
   double clock_mhz;
+  bool operator==(const PowerSegment&) const = default;
 };
 
 enum class EventKind : std::uint8_t { TensorGemm, Elementwise, Reduction, Collective };
@@ -26,6 +27,7 @@ struct TraceEvent {
   std::uint32_t step;
   double clock_mhz;
   double energy_j;     // kernels: the GPU's energy over the kernel; collectives: link energy per rank
+  bool operator==(const TraceEvent&) const = default;
 };
 
 struct StepRecord {

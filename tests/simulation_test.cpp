@@ -1,0 +1,188 @@
+// Whole-step simulation: collective timing against its closed form, exact energy integration and
+// conservation, determinism, the power cap, and the policies' guarantees.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "hardware/gpu_model.hpp"
+#include "network/collective.hpp"
+#include "run/runner.hpp"
+#include "run/step_simulator.hpp"
+#include "test_support.hpp"
+
+namespace wattsim {
+namespace {
+
+TEST(Collective, RingAllReduceClosedForm) {
+  const LinkCost link{240e9, 3e-6};
+  for (int n : {2, 4, 8}) {
+    const double bytes = 100e6;
+    const double expected = 2.0 * (n - 1) / n * bytes / 240e9 + 2.0 * (n - 1) * 3e-6;
+    EXPECT_NEAR(ring_allreduce_seconds(bytes, n, link), expected, 1e-15);
+  }
+  EXPECT_EQ(ring_allreduce_seconds(1e9, 1, link), 0.0);
+}
+
+RunResult run(const std::string& yaml) { return run_scenario(test::scenario_from_text(yaml)); }
+
+TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(8, "trace: full\n"));
+  const RunResult r = run_scenario(s);
+  const StepProgram program = build_step_program(s);
+  ASSERT_FALSE(program.collectives.empty());
+  const LinkCost link{s.gpu.nvlink_bandwidth_bps * s.node.link_efficiency, s.node.link_latency_s};
+  std::size_t checked = 0;
+  for (const TraceEvent& e : r.policies.front().trace.events) {
+    if (e.kind != static_cast<std::uint8_t>(EventKind::Collective) || e.step != 0) continue;
+    ++checked;
+    // Events do not carry the bucket; every bucket's time must match the closed form of one of them.
+    bool matches = false;
+    for (const Collective& c : program.collectives)
+      matches |= std::abs((e.t1_s - e.t0_s) - ring_allreduce_seconds(c.bytes, 8, link)) < 1e-9;
+    EXPECT_TRUE(matches) << e.t1_s - e.t0_s;
+  }
+  EXPECT_EQ(checked, program.collectives.size() * 8);
+}
+
+TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
+  const RunResult r = run(test::tiny_gpt_yaml(4, "trace: full\ntraining: {steps: 3, simulated_steps: 3}\n"));
+  for (const PolicyResult& p : r.policies) {
+    double integral = 0;
+    for (const PowerSegment& seg : p.trace.power) integral += seg.watts * (seg.t1_s - seg.t0_s);
+    double gpu_parts = 0, total = 0;
+    for (const StepRecord& st : p.steps) {
+      gpu_parts += st.gpu_busy_j + st.gpu_wait_j + st.memory_j;
+      total += st.energy_j;
+      EXPECT_NEAR(st.energy_j, st.gpu_busy_j + st.gpu_wait_j + st.memory_j + st.network_j + st.host_j,
+                  1e-9 * st.energy_j);
+    }
+    EXPECT_NEAR(integral, gpu_parts, 1e-9 * gpu_parts) << p.name;
+    const double parts = p.metric("energy_gpu_busy_j") + p.metric("energy_gpu_wait_j") +
+                         p.metric("energy_memory_j") + p.metric("energy_network_j") + p.metric("energy_host_j");
+    EXPECT_NEAR(p.metric("energy_j"), parts, 1e-9 * parts);
+    EXPECT_NEAR(p.metric("energy_j"), total, 1e-9 * total);  // 3 steps simulated, 3 in the run
+    // Kernel energies are pieces of the same integral, and cannot exceed it.
+    double kernels = 0;
+    for (const TraceEvent& e : p.trace.events)
+      if (e.kind != static_cast<std::uint8_t>(EventKind::Collective)) kernels += e.energy_j;
+    EXPECT_GT(kernels, 0);
+    EXPECT_LE(kernels, integral * (1 + 1e-12));
+    // Power segments of one GPU tile the run without gaps or overlaps.
+    double covered = 0;
+    for (const PowerSegment& seg : p.trace.power)
+      if (seg.gpu == 0) covered += seg.t1_s - seg.t0_s;
+    double run_time = 0;
+    for (const StepRecord& st : p.steps) run_time += st.time_s;
+    EXPECT_NEAR(covered, run_time, 1e-9);
+  }
+}
+
+TEST(Simulation, RunEnergyExtrapolatesTheSteadyStep) {
+  const RunResult r = run(test::tiny_gpt_yaml(2, "training: {steps: 1000, simulated_steps: 2}\n"));
+  const PolicyResult& p = r.policies.front();
+  const double expected = p.steps[0].energy_j + p.steps[1].energy_j + 998 * p.steps[1].energy_j;
+  EXPECT_NEAR(p.metric("energy_j"), expected, 1e-9 * expected);
+  EXPECT_NEAR(p.metric("gpu_hours"), p.metric("run_time_s") * 2 / 3600, 1e-12);
+}
+
+TEST(Simulation, IdenticalInputsGiveBitIdenticalResults) {
+  const std::string yaml = test::tiny_gpt_yaml(4, "trace: full\n");
+  const RunResult a = run(yaml), b = run(yaml);
+  ASSERT_EQ(a.policies.size(), b.policies.size());
+  for (std::size_t i = 0; i < a.policies.size(); ++i) {
+    const auto& pa = a.policies[i].trace;
+    const auto& pb = b.policies[i].trace;
+    EXPECT_FALSE(pa.power.empty());
+    EXPECT_TRUE(pa.power == pb.power);  // field by field, doubles compared exactly
+    EXPECT_TRUE(pa.events == pb.events);
+    for (std::size_t m = 0; m < a.policies[i].summary.size(); ++m)
+      EXPECT_EQ(a.policies[i].summary[m].value, b.policies[i].summary[m].value) << a.policies[i].summary[m].name;
+  }
+}
+
+TEST(Simulation, WaitingGpuDrawsWaitPowerAtItsClock) {
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4, "trace: full\n"));
+  const RunResult r = run_scenario(s);
+  const PowerModel pm(s.gpu);
+  // Gaps between kernels on GPU 0 with no collective running are waits.
+  const auto& events = r.policies.front().trace.events;
+  const auto& power = r.policies.front().trace.power;
+  std::size_t waits = 0;
+  for (const PowerSegment& seg : power) {
+    if (seg.gpu != 0) continue;
+    bool busy = false;
+    for (const TraceEvent& e : events)
+      if (e.gpu == 0 && e.t0_s < seg.t1_s && e.t1_s > seg.t0_s) busy = true;
+    if (busy) continue;
+    ++waits;
+    EXPECT_NEAR(seg.watts, pm.wait(seg.clock_mhz).total_w, 1e-9);
+  }
+  SUCCEED() << waits << " wait segments checked";
+}
+
+TEST(Simulation, PowerCapIsNeverExceeded) {
+  for (const char* cap : {"250 W", "400 W", "700 W"}) {
+    const std::string yaml = "name: capped\nhardware: {gpu: H100-SXM5-80GB, gpus: 8, power_cap: " + std::string(cap) +
+                             "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 2048, heads: 16, vocab: 8192, "
+                             "seq_len: 1024}\n  global_batch: 32\n  micro_batch: 2\ntrace: full\n";
+    const Scenario s = test::scenario_from_text(yaml);
+    const RunResult capped = run_scenario(s);
+    for (const PolicyResult& p : capped.policies) {
+      for (const PowerSegment& seg : p.trace.power) ASSERT_LE(seg.watts, s.power_cap_w + 1e-9) << cap;
+      EXPECT_LE(p.metric("peak_gpu_power_w"), s.power_cap_w + 1e-9);
+    }
+  }
+}
+
+TEST(Simulation, LowerCapSlowsComputeBoundWork) {
+  auto step_time = [](const char* cap) {
+    const std::string yaml = "name: c\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: " + std::string(cap) +
+                             "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 4096, heads: 32, vocab: 8192, "
+                             "seq_len: 2048}\n  global_batch: 4\n  micro_batch: 4\npolicies: [static]\n";
+    return run(yaml).policies.front().metric("step_time_s");
+  };
+  EXPECT_LT(step_time("400 W"), step_time("250 W"));
+  EXPECT_LT(step_time("250 W"), step_time("150 W"));
+}
+
+// pass-dvfs against static on every shipped example: never more energy, never over its budget.
+class ExampleScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExampleScenario, PassDvfsSavesWithinItsBudget) {
+  const Scenario s = load_scenario(test::source_dir() + "/scenarios/examples/" + GetParam(), test::catalog());
+  const RunResult r = run_scenario(s);
+  ASSERT_GE(r.policies.size(), 2u);
+  const PolicyResult& base = r.policies[0];
+  ASSERT_EQ(base.name, "static");
+  for (std::size_t i = 1; i < r.policies.size(); ++i) {
+    const PolicyResult& p = r.policies[i];
+    if (p.name != "pass-dvfs") continue;
+    EXPECT_LE(p.metric("energy_per_step_j"), base.metric("energy_per_step_j"));
+    EXPECT_LE(p.metric("step_time_s"), base.metric("step_time_s") * (1 + p.metric("slowdown_budget")) + 1e-9);
+    EXPECT_GE(r.comparison[i].energy_saving_pct, 0.0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ExampleScenario,
+                         ::testing::Values("bert-large-1xa100.yaml", "gpt-1.3b-8xh100.yaml", "resnet-152-8xv100.yaml"));
+
+TEST(PassDvfs, ZeroBudgetNeverSlows) {
+  const RunResult r = run(test::tiny_gpt_yaml(2, "policies: [static, {pass-dvfs: {slowdown_budget: 0}}]\n"));
+  EXPECT_LE(r.policies[1].metric("step_time_s"), r.policies[0].metric("step_time_s"));
+  EXPECT_LE(r.policies[1].metric("energy_j"), r.policies[0].metric("energy_j"));
+}
+
+TEST(PassDvfs, LargerBudgetSavesAtLeastAsMuch) {
+  double previous = -1;
+  for (const char* budget : {"0.0", "0.01", "0.05", "0.2"}) {
+    const RunResult r = run(test::tiny_gpt_yaml(2, std::string("policies: [static, {pass-dvfs: {slowdown_budget: ") +
+                                                       budget + "}}]\n"));
+    const double saving = r.comparison[1].energy_saving_pct;
+    EXPECT_GE(saving, previous - 1e-12) << budget;
+    previous = saving;
+  }
+  EXPECT_GT(previous, 1.0);  // with 20% slack the clock must come down measurably
+}
+
+}  // namespace
+}  // namespace wattsim

@@ -1,0 +1,32 @@
+#pragma once
+// Helpers shared by the tests: where the shipped models and the published data live, and a small
+// scenario builder so each test states only what it varies.
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "io/model_catalog.hpp"
+#include "io/scenario.hpp"
+
+namespace wattsim::test {
+
+inline const ModelCatalog& catalog() {
+  static const ModelCatalog c(WATTSIM_TEST_MODELS_DIR);
+  return c;
+}
+inline std::string source_dir() { return WATTSIM_TEST_SOURCE_DIR; }
+// A file of published figures kept in tests/data/published (hardware.yaml, power.yaml, ...).
+inline YAML::Node published(const std::string& name) {
+  return YAML::LoadFile(source_dir() + "/tests/data/published/" + name);
+}
+
+inline Scenario scenario_from_text(const std::string& text) { return parse_scenario(text, "test.yaml", catalog()); }
+
+// A scenario small enough to simulate in milliseconds: a 2-layer GPT on `gpus` H100s.
+std::string tiny_gpt_yaml(int gpus, const std::string& extra = "");
+
+inline GpuProfile gpu(const std::string& name) {
+  return load_gpu_profile(ModelCatalog::find(catalog().gpus(), name)->file);
+}
+
+}  // namespace wattsim::test

@@ -1,0 +1,88 @@
+// Model families: parameter counts against published ones, and kernel FLOPs against closed forms.
+#include <gtest/gtest.h>
+
+#include "io/model_catalog.hpp"
+#include "test_support.hpp"
+#include "workload/model_family.hpp"
+#include "workload/step_program.hpp"
+
+namespace wattsim {
+namespace {
+
+double parameters_of(const std::string& model) {
+  const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), model)->file);
+  return ModelFamilyRegistry::instance().find(m.family)->parameter_count(m);
+}
+
+// Published counts: torchvision's resnet50 / resnet152 (exact), Hugging Face BertForPreTraining
+// bert-large-uncased (336.2M with the MLM and NSP heads; 335.1M for the encoder and pooler alone), GPT-3
+// 175B (Brown et al. 2020, "175.0B") and GPT-3 XL ("1.3B", two significant figures, so ±4%).
+TEST(ModelZoo, ParameterCountsMatchPublished) {
+  EXPECT_NEAR(parameters_of("resnet-50") / 25'557'032.0, 1.0, 0.001);
+  EXPECT_NEAR(parameters_of("resnet-152") / 60'192'808.0, 1.0, 0.001);
+  EXPECT_NEAR(parameters_of("bert-large") / 336.2e6, 1.0, 0.005);
+  EXPECT_NEAR(parameters_of("gpt3-175b") / 175.0e9, 1.0, 0.01);
+  EXPECT_NEAR(parameters_of("gpt-1.3b") / 1.3e9, 1.0, 0.04);
+}
+
+double gemm_flops(const Workload& w, Pass pass) {
+  double total = 0;
+  for (const Layer& l : w.layers)
+    for (const Kernel& k : pass == Pass::Forward ? l.forward : l.backward)
+      if (k.work.kind == KernelKind::TensorGemm) total += k.work.flops;
+  return total;
+}
+
+// Narayanan et al. SC'21 Eq. 3 counts 96·B·s·l·h²·(1 + s/6h + V/16lh) with activation recomputation (four
+// forward-sized passes); without recomputation it is three passes: 72·B·s·l·h²·(1 + s/6h + V/12lh).
+TEST(Transformer, GemmFlopsMatchMegatronFormula) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt3-175b")->file);
+  m.layers = 4;  // the formula is linear in l; a few layers keep the test fast
+  for (int b : {1, 4}) {
+    MicrobatchShape shape;
+    shape.micro_batch = b;
+    shape.seq_len = m.seq_len;
+    const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+    const double B = b, s = m.seq_len, l = m.layers, h = m.hidden, V = m.vocab;
+    const double megatron = 72.0 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
+    EXPECT_NEAR((gemm_flops(w, Pass::Forward) + gemm_flops(w, Pass::Backward)) / megatron, 1.0, 1e-9);
+    EXPECT_NEAR(w.model_flops_per_sample * B / megatron, 1.0, 1e-9);
+  }
+}
+
+TEST(ResNet, ForwardFlopsMatchPublished) {
+  // ResNet-152 v1.5: 11.5 GMACs per 224×224 image (He et al. report 11.3 G for v1; v1.5's strided 3×3
+  // convolutions add ~2%); ResNet-50 v1.5: 4.1 GMACs (NVIDIA DeepLearningExamples).
+  for (auto [name, gmacs] : {std::pair{"resnet-152", 11.5}, std::pair{"resnet-50", 4.1}}) {
+    const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), name)->file);
+    MicrobatchShape shape;
+    shape.micro_batch = 1;
+    const Workload w = ModelFamilyRegistry::instance().find("resnet")->build(m, shape);
+    EXPECT_NEAR(gemm_flops(w, Pass::Forward) / 2.0 / (gmacs * 1e9), 1.0, 0.03) << name;
+  }
+}
+
+TEST(DataParallel, BucketsCoverEveryGradientOnce) {
+  const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "bert-large")->file);
+  MicrobatchShape shape;
+  shape.micro_batch = 8;
+  shape.seq_len = 128;
+  Workload w = ModelFamilyRegistry::instance().find("bert")->build(m, shape);
+  add_adam_optimizer(w, w.parameters);
+  DataParallelPlan plan;
+  plan.dp = 4;
+  plan.microbatches = 3;
+  const StepProgram p = build_data_parallel_step(w, plan);
+  double reduced = 0;
+  for (const Collective& c : p.collectives) reduced += c.bytes;
+  EXPECT_DOUBLE_EQ(reduced, w.parameters * plan.gradient_bytes_per_parameter);
+  EXPECT_GT(p.collectives.size(), 5u);
+  std::size_t kernel_tasks = 0;
+  for (const StepTask& t : p.tasks) kernel_tasks += t.type == TaskType::Kernel;
+  std::size_t per_microbatch = 0;
+  for (const Layer& l : w.layers) per_microbatch += l.forward.size() + l.backward.size();
+  EXPECT_EQ(kernel_tasks, plan.dp * (plan.microbatches * per_microbatch + w.optimizer.size()));
+}
+
+}  // namespace
+}  // namespace wattsim
