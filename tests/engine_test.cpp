@@ -11,34 +11,50 @@
 namespace wattsim {
 namespace {
 
-TEST(EventQueue, PopsInTimeThenInsertionOrder) {
-  EventQueue<int> q;
+TEST(EventQueue, PopsInTimeThenPayloadOrder) {
+  EventQueue<unsigned> q;
   q.push(30, 0);
   q.push(10, 1);
   q.push(20, 2);
   q.push(10, 3);
   q.push(10, 4);
-  std::vector<std::pair<SimTime, int>> out;
+  std::vector<std::pair<SimTime, unsigned>> out;
   while (!q.empty()) {
     auto e = q.pop();
     out.emplace_back(e.time, e.payload);
   }
-  const std::vector<std::pair<SimTime, int>> expected = {{10, 1}, {10, 3}, {10, 4}, {20, 2}, {30, 0}};
+  const std::vector<std::pair<SimTime, unsigned>> expected = {{10, 1}, {10, 3}, {10, 4}, {20, 2}, {30, 0}};
   EXPECT_EQ(out, expected);
+}
+
+TEST(EventQueue, SameTimeOrderDoesNotDependOnInsertionOrder) {
+  for (bool reversed : {false, true}) {
+    EventQueue<unsigned> q;
+    q.push(1, 99);
+    q.pop();  // the clock is now at 1: pushes at 1 go straight to the current-time heap
+    const unsigned payloads[] = {7, 3, 5};
+    for (int i = 0; i < 3; ++i) q.push(reversed ? 5 : 1, payloads[reversed ? 2 - i : i]);
+    q.push(reversed ? 5 : 1, 4);
+    std::vector<unsigned> out;
+    while (!q.empty()) out.push_back(q.pop().payload);
+    EXPECT_EQ(out, (std::vector<unsigned>{3, 4, 5, 7}));
+  }
 }
 
 TEST(EventQueue, MatchesAStableSortUnderRandomHoldModel) {
   // Hold model: pop the earliest, push a new event at a random later time; compare with a reference that
-  // keeps (time, insertion number) pairs sorted.
+  // keeps (time, payload) pairs sorted. Payloads are unique, delays small, so equal times are frequent.
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<SimTime> delay(0, 1000);  // many equal times on purpose
   EventQueue<std::uint64_t> q;
   std::vector<std::pair<SimTime, std::uint64_t>> reference;
+  std::uniform_int_distribution<std::uint64_t> payload(0, 1u << 30);
   std::uint64_t next = 0;
   for (int i = 0; i < 500; ++i) {
     const SimTime t = delay(rng);
-    q.push(t, next);
-    reference.emplace_back(t, next++);
+    const std::uint64_t p = payload(rng) * 1000 + next++;  // unique, in random order
+    q.push(t, p);
+    reference.emplace_back(t, p);
   }
   SimTime now = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -50,15 +66,16 @@ TEST(EventQueue, MatchesAStableSortUnderRandomHoldModel) {
     ASSERT_EQ(e.payload, expected.second);
     ASSERT_GE(e.time, now);
     now = e.time;
-    const SimTime t = now + delay(rng);
-    q.push(t, next);
-    reference.emplace_back(t, next++);
+    const SimTime t = now + delay(rng) / 10;
+    const std::uint64_t p = payload(rng) * 1000 + (next++ % 1000);
+    q.push(t, p);
+    reference.emplace_back(t, p);
   }
   EXPECT_EQ(q.size(), reference.size());
 }
 
 TEST(EventQueue, ClearRestartsTheClock) {
-  EventQueue<int> q;
+  EventQueue<unsigned> q;
   q.push(100, 1);
   q.pop();
   q.clear();

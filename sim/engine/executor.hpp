@@ -5,8 +5,9 @@
 // The handler is a template parameter, not a virtual interface, so the per-event calls inline.
 //   SimTime Handler::start(TaskId, SimTime now)   -> the task's duration (>= 0)
 //   void    Handler::finish(TaskId, SimTime now)
-// Determinism: tasks that become ready at the same instant start in the order their last arrival was
-// processed, and completion events at equal times leave the queue in insertion order (event_queue.hpp).
+// Determinism: completions at equal times are processed in task-id order (event_queue.hpp), and tasks
+// that become ready at one instant start in the order those completions release them; task ids follow
+// program order, so a step's schedule depends only on its program.
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
