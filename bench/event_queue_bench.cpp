@@ -32,7 +32,8 @@ void BM_RadixHeapHold(benchmark::State& state) {
     q.push(e.time + delay[++i & 0xffff], e.payload);
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RadixHeapHold)->ArgsProduct({{100, 1000, 10000, 100000, 1000000}, {1000, 100000}});
 
@@ -43,7 +44,8 @@ void BM_BinaryHeapHold(benchmark::State& state) {
   const auto delay = delays(1 << 16, static_cast<double>(state.range(1)));
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> q;
   std::uint64_t seq = 0;
-  for (std::size_t i = 0; i < pending; ++i) q.push({{delay[i & 0xffff], seq++}, static_cast<std::uint32_t>(i)});
+  for (std::size_t i = 0; i < pending; ++i)
+    q.push({{delay[i & 0xffff], seq++}, static_cast<std::uint32_t>(i)});
   std::size_t i = 0;
   for (auto _ : state) {
     const Entry e = q.top();
@@ -51,7 +53,8 @@ void BM_BinaryHeapHold(benchmark::State& state) {
     q.push({{e.first.first + delay[++i & 0xffff], seq++}, e.second});
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_BinaryHeapHold)->ArgsProduct({{100, 1000, 10000, 100000, 1000000}, {1000, 100000}});
 

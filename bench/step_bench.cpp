@@ -12,8 +12,8 @@ namespace {
 
 void BM_Step(benchmark::State& state, const char* scenario_file) {
   const wattsim::ModelCatalog catalog(WATTSIM_BENCH_MODELS_DIR);
-  const wattsim::Scenario s =
-      wattsim::load_scenario(std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
+  const wattsim::Scenario s = wattsim::load_scenario(
+      std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
   const wattsim::StepProgram program = wattsim::build_step_program(s);
   const wattsim::GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
   wattsim::StepSimulator sim(program, gpu, s.node);
@@ -34,8 +34,8 @@ BENCHMARK_CAPTURE(BM_Step, resnet_152_8xv100, "resnet-152-8xv100.yaml")->Unit(be
 // The whole scenario as `wattsim run` does it: planning (pass-dvfs searches clocks) plus the simulated steps.
 void BM_Scenario(benchmark::State& state, const char* scenario_file) {
   const wattsim::ModelCatalog catalog(WATTSIM_BENCH_MODELS_DIR);
-  const wattsim::Scenario s =
-      wattsim::load_scenario(std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
+  const wattsim::Scenario s = wattsim::load_scenario(
+      std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
   for (auto _ : state) benchmark::DoNotOptimize(wattsim::run_scenario(s).policies.size());
 }
 BENCHMARK_CAPTURE(BM_Scenario, gpt_1_3b_8xh100, "gpt-1.3b-8xh100.yaml")->Unit(benchmark::kMillisecond);

@@ -10,7 +10,8 @@
 namespace wattsim {
 namespace {
 
-const char* kGpus[] = {"V100-SXM2-32GB", "A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB"};
+const char* kGpus[] = {"V100-SXM2-32GB", "A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5-80GB",
+                       "H200-SXM-141GB"};
 
 TEST(PowerModel, VoltageInterpolatesAndClamps) {
   GpuProfile p = test::gpu("A100-SXM4-80GB");
@@ -30,8 +31,10 @@ TEST(PowerModel, PowerRisesWithClockAtEveryActivity) {
         double previous = -1;
         for (int i = 0; i < p.clock_steps(); ++i) {
           const double w = pm.draw(p.clock_at_step(i), alpha, beta).total_w;
-          if (alpha > 0) EXPECT_GT(w, previous) << name << " at " << p.clock_at_step(i) << " MHz";
-          else EXPECT_GE(w, previous) << name;
+          if (alpha > 0)
+            EXPECT_GT(w, previous) << name << " at " << p.clock_at_step(i) << " MHz";
+          else
+            EXPECT_GE(w, previous) << name;
           previous = w;
         }
       }
@@ -87,7 +90,7 @@ TEST(PowerModel, A100PowerCurveMatchesPublishedShape) {
     for (std::size_t i = 0; i + 1 < clocks.size(); ++i) {
       const double predicted = pm.draw(clocks[i], alpha, 0).total_w;
       EXPECT_NEAR(predicted / watts[i], 1.0, 0.10) << workload << " at " << clocks[i] << " MHz: " << predicted
-                                                    << " W vs " << watts[i] << " W published";
+                                                   << " W vs " << watts[i] << " W published";
     }
   }
 }
@@ -126,11 +129,17 @@ TEST(PowerCap, NeverExceededAndOnlyThrottlesWhenNeeded) {
       for (const KernelWork& k : {gemm, stream}) {
         for (double overlap : {0.0, 0.1}) {
           const KernelRun run = gpu.run_capped(k, p.clock_max_mhz, overlap, overlap);
-          const double watts = gpu.power().draw(run.clock_mhz, run.activity + overlap, run.memory_utilisation + overlap).total_w;
+          const double watts =
+              gpu.power()
+                  .draw(run.clock_mhz, run.activity + overlap, run.memory_utilisation + overlap)
+                  .total_w;
           EXPECT_LE(watts, cap + 1e-9) << name << " cap " << cap;
           if (run.clock_mhz < p.clock_max_mhz) {  // the next clock up would have broken the cap
             const KernelRun up = gpu.run_at(k, run.clock_mhz + p.clock_step_mhz);
-            EXPECT_GT(gpu.power().draw(up.clock_mhz, up.activity + overlap, up.memory_utilisation + overlap).total_w, cap);
+            EXPECT_GT(gpu.power()
+                          .draw(up.clock_mhz, up.activity + overlap, up.memory_utilisation + overlap)
+                          .total_w,
+                      cap);
           }
         }
       }
@@ -161,10 +170,12 @@ TEST(PowerCap, DutyCyclesBelowTheLowestClock) {
   const GpuModel gpu(p, Precision::BF16, 200);
   const KernelWork stream{1e8, 2e10, KernelKind::Elementwise};  // memory-bound: HBM power dominates
   const KernelRun free_run = gpu.run_at(stream, p.clock_min_mhz);
-  ASSERT_GT(gpu.power().draw(free_run.clock_mhz, free_run.activity, free_run.memory_utilisation).total_w, 200);
+  ASSERT_GT(gpu.power().draw(free_run.clock_mhz, free_run.activity, free_run.memory_utilisation).total_w,
+            200);
   const KernelRun capped = gpu.run_capped(stream, p.clock_max_mhz);
   EXPECT_EQ(capped.clock_mhz, p.clock_min_mhz);
-  EXPECT_NEAR(gpu.power().draw(capped.clock_mhz, capped.activity, capped.memory_utilisation).total_w, 200, 1e-6);
+  EXPECT_NEAR(gpu.power().draw(capped.clock_mhz, capped.activity, capped.memory_utilisation).total_w, 200,
+              1e-6);
   const double x = capped.memory_utilisation / free_run.memory_utilisation;
   const double body_free = to_seconds(free_run.duration - p.efficiency.kernel_overhead_ns);
   const double body_capped = to_seconds(capped.duration - p.efficiency.kernel_overhead_ns);

@@ -146,7 +146,8 @@ TEST(Cli, ExitCodesAndMessages) {
   const Command c = run_cli("run " + bad.string() + " -o " + out.string());
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_NE(c.output.find(bad.string() + ":4:1: duplicate key 'name'"), std::string::npos) << c.output;
-  EXPECT_NE(c.output.find(bad.string() + ":5:8: scenario.trace = 'everything' is not one of"), std::string::npos)
+  EXPECT_NE(c.output.find(bad.string() + ":5:8: scenario.trace = 'everything' is not one of"),
+            std::string::npos)
       << c.output;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(run_cli("validate " + bad.string()).exit_code, 2);
@@ -173,6 +174,23 @@ TEST(Cli, RunWritesTheFileAndJsonSummary) {
   // An output directory that does not exist is a failure to write, reported and exit 1; nothing appears.
   const Command fail = run_cli("run " + scenario.string() + " -o " + (temp_dir() / "no" / "x.h5").string());
   EXPECT_EQ(fail.exit_code, 1) << fail.output;
+}
+
+}  // namespace
+}  // namespace wattsim
+
+namespace wattsim {
+namespace {
+
+TEST(Docs, ScenarioReferenceMatchesTheDeclarations) {
+  const Command generated = run_cli("list parameters --markdown");
+  ASSERT_EQ(generated.exit_code, 0);
+  std::ifstream in(test::source_dir() + "/docs/scenario.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_NE(doc.str().find(generated.output), std::string::npos)
+      << "docs/scenario.md is out of date: regenerate its reference with `wattsim list parameters "
+         "--markdown`";
 }
 
 }  // namespace

@@ -36,10 +36,10 @@ std::vector<std::string> errors_of(const std::string& text) {
 }
 
 const std::string kGood =
-    "name: ok\n"                                       // line 1
-    "hardware: {gpu: A100-SXM4-80GB, gpus: 2}\n"       // line 2
+    "name: ok\n"                                                          // line 1
+    "hardware: {gpu: A100-SXM4-80GB, gpus: 2}\n"                          // line 2
     "workload: {model: bert-large, global_batch: 64, micro_batch: 32}\n"  // line 3
-    "training: {steps: 10}\n";                         // line 4
+    "training: {steps: 10}\n";                                            // line 4
 
 TEST(Scenario, GoodInputIsAcceptedWithUnitsConverted) {
   const Scenario s = test::scenario_from_text(kGood + "energy: {carbon_intensity: 0.2 kg/kWh}\n");
@@ -75,14 +75,16 @@ TEST(Scenario, WrongTypesAreErrors) {
                                   "workload: {model: bert-large, global_batch: 8}\n"),
                         R"(^2:39: hardware.gpus must be an integer, got 'two')"));
   EXPECT_TRUE(has_error(errors_of(kGood + "trace: [full]\n"), R"(trace must be a string)"));
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: [A100]\nworkload: {model: bert-large, global_batch: 8}\n"),
-                        R"(^2:11: hardware must be a mapping)"));
+  EXPECT_TRUE(
+      has_error(errors_of("name: x\nhardware: [A100]\nworkload: {model: bert-large, global_batch: 8}\n"),
+                R"(^2:11: hardware must be a mapping)"));
 }
 
 TEST(Scenario, QuantitiesNeedTheRightUnit) {
   const std::string base = "name: x\nworkload: {model: bert-large, global_batch: 8}\n";
-  EXPECT_TRUE(has_error(errors_of(base + "hardware: {gpu: A100-SXM4-80GB, power_cap: 300}\n"),
-                        R"(^3:44: hardware.power_cap: missing unit in '300'; expected a power such as '400 W')"));
+  EXPECT_TRUE(
+      has_error(errors_of(base + "hardware: {gpu: A100-SXM4-80GB, power_cap: 300}\n"),
+                R"(^3:44: hardware.power_cap: missing unit in '300'; expected a power such as '400 W')"));
   EXPECT_TRUE(has_error(errors_of(base + "hardware: {gpu: A100-SXM4-80GB, power_cap: 300 MHz}\n"),
                         R"('MHz' is a unit of frequency; expected a power)"));
   EXPECT_TRUE(has_error(errors_of(base + "hardware: {gpu: A100-SXM4-80GB, power_cap: 300 Watts}\n"),
@@ -107,11 +109,14 @@ TEST(Scenario, PowerCapOutsideTheGpuLimitsIsRejected) {
 }
 
 TEST(Scenario, UnknownNamesListTheKnownOnes) {
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: B300}\nworkload: {model: bert-large, global_batch: 8}\n"),
-                        R"(^2:17: unknown GPU 'B300'; known: .*A100-SXM4-80GB)"));
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-huge, global_batch: 8}\n"),
-                        R"(unknown workload 'bert-huge'; known: .*bert-large)"));
-  EXPECT_TRUE(has_error(errors_of(kGood + "policies: [static, turbo]\n"), R"(^5:20: unknown policy 'turbo'; known: static, pass-dvfs)"));
+  EXPECT_TRUE(
+      has_error(errors_of("name: x\nhardware: {gpu: B300}\nworkload: {model: bert-large, global_batch: 8}\n"),
+                R"(^2:17: unknown GPU 'B300'; known: .*A100-SXM4-80GB)"));
+  EXPECT_TRUE(has_error(
+      errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-huge, global_batch: 8}\n"),
+      R"(unknown workload 'bert-huge'; known: .*bert-large)"));
+  EXPECT_TRUE(has_error(errors_of(kGood + "policies: [static, turbo]\n"),
+                        R"(^5:20: unknown policy 'turbo'; known: static, pass-dvfs)"));
   EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\n"
                                   "workload: {model: {family: rnn, layers: 2}, global_batch: 8}\n"),
                         R"(unknown model family 'rnn')"));
@@ -120,16 +125,18 @@ TEST(Scenario, UnknownNamesListTheKnownOnes) {
 TEST(Scenario, MissingRequiredKeysAreNamed) {
   EXPECT_TRUE(has_error(errors_of("name: x\nworkload: {model: bert-large, global_batch: 8}\n"),
                         R"(scenario is missing required key 'hardware')"));
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-large}\n"),
-                        R"(^3:11: workload is missing required key 'global_batch')"));
+  EXPECT_TRUE(
+      has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-large}\n"),
+                R"(^3:11: workload is missing required key 'global_batch')"));
 }
 
 TEST(Scenario, EveryErrorInTheFileIsReported) {
-  const auto e = errors_of("name: x\n"
-                           "hardware: {gpu: A100-SXM4-80GB, gpus: 99, power_cap: 3 kW}\n"
-                           "workload: {model: bert-large, global_batch: 8, precison: bf16}\n"
-                           "energy: {pue: high}\n"
-                           "policies: [nope]\n");
+  const auto e = errors_of(
+      "name: x\n"
+      "hardware: {gpu: A100-SXM4-80GB, gpus: 99, power_cap: 3 kW}\n"
+      "workload: {model: bert-large, global_batch: 8, precison: bf16}\n"
+      "energy: {pue: high}\n"
+      "policies: [nope]\n");
   EXPECT_GE(e.size(), 5u);
   EXPECT_TRUE(has_error(e, "gpus = 99 exceeds"));
   EXPECT_TRUE(has_error(e, "power_cap"));
@@ -145,14 +152,17 @@ TEST(Scenario, ImpossibleConfigurationsSayWhy) {
   EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: V100-SXM2-32GB}\n"
                                   "workload: {model: resnet-50, precision: bf16, global_batch: 8}\n"),
                         R"(V100-SXM2-32GB has no bf16 tensor-core rate)"));
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\n"
-                                  "workload: {model: gpt3-175b, global_batch: 8, micro_batch: 1}\n"),
-                        R"(gpt3-175b does not fit in H100-SXM5-80GB memory \(74.5 GiB\) by [0-9.]+ GiB: weights)"));
-  EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\n"
-                                  "workload: {model: {family: gpt, layers: 2, hidden: 100, heads: 3, vocab: 10, "
-                                  "seq_len: 8}, global_batch: 8}\n"),
-                        R"(hidden \(100\) must be divisible by heads \(3\))"));
-  EXPECT_TRUE(has_error(errors_of(kGood + "parallelism: {dp: 4}\n"), R"(parallelism.dp = 4 must equal hardware.gpus = 2)"));
+  EXPECT_TRUE(
+      has_error(errors_of("name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\n"
+                          "workload: {model: gpt3-175b, global_batch: 8, micro_batch: 1}\n"),
+                R"(gpt3-175b does not fit in H100-SXM5-80GB memory \(74.5 GiB\) by [0-9.]+ GiB: weights)"));
+  EXPECT_TRUE(
+      has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\n"
+                          "workload: {model: {family: gpt, layers: 2, hidden: 100, heads: 3, vocab: 10, "
+                          "seq_len: 8}, global_batch: 8}\n"),
+                R"(hidden \(100\) must be divisible by heads \(3\))"));
+  EXPECT_TRUE(has_error(errors_of(kGood + "parallelism: {dp: 4}\n"),
+                        R"(parallelism.dp = 4 must equal hardware.gpus = 2)"));
 }
 
 TEST(Scenario, TrainingLengthConversions) {
@@ -160,11 +170,13 @@ TEST(Scenario, TrainingLengthConversions) {
       "name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-large, global_batch: 64}\n"
       "training: {tokens: 8192e3}\n");
   EXPECT_DOUBLE_EQ(s.total_steps, 1000);  // 8192e3 tokens / (64 sequences × 128 tokens)
-  s = test::scenario_from_text("name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-large, global_batch: 64}\n"
-                               "training: {samples: 6401}\n");
+  s = test::scenario_from_text(
+      "name: x\nhardware: {gpu: A100-SXM4-80GB}\nworkload: {model: bert-large, global_batch: 64}\n"
+      "training: {samples: 6401}\n");
   EXPECT_DOUBLE_EQ(s.total_steps, 101);
-  EXPECT_TRUE(has_error(errors_of(kGood.substr(0, kGood.rfind("training")) + "training: {steps: 5, tokens: 1e9}\n"),
-                        "give one of steps, samples or tokens"));
+  EXPECT_TRUE(
+      has_error(errors_of(kGood.substr(0, kGood.rfind("training")) + "training: {steps: 5, tokens: 1e9}\n"),
+                "give one of steps, samples or tokens"));
 }
 
 TEST(Quantity, ParsesEveryDimensionToSi) {

@@ -23,7 +23,9 @@ TEST(Collective, RingAllReduceClosedForm) {
   EXPECT_EQ(ring_allreduce_seconds(1e9, 1, link), 0.0);
 }
 
-RunResult run(const std::string& yaml) { return run_scenario(test::scenario_from_text(yaml)); }
+RunResult run(const std::string& yaml) {
+  return run_scenario(test::scenario_from_text(yaml));
+}
 
 TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
   const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(8, "trace: full\n"));
@@ -58,7 +60,8 @@ TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
     }
     EXPECT_NEAR(integral, gpu_parts, 1e-9 * gpu_parts) << p.name;
     const double parts = p.metric("energy_gpu_busy_j") + p.metric("energy_gpu_wait_j") +
-                         p.metric("energy_memory_j") + p.metric("energy_network_j") + p.metric("energy_host_j");
+                         p.metric("energy_memory_j") + p.metric("energy_network_j") +
+                         p.metric("energy_host_j");
     EXPECT_NEAR(p.metric("energy_j"), parts, 1e-9 * parts);
     EXPECT_NEAR(p.metric("energy_j"), total, 1e-9 * total);  // 3 steps simulated, 3 in the run
     // Kernel energies are pieces of the same integral, and cannot exceed it.
@@ -96,7 +99,8 @@ TEST(Simulation, IdenticalInputsGiveBitIdenticalResults) {
     EXPECT_TRUE(pa.power == pb.power);  // field by field, doubles compared exactly
     EXPECT_TRUE(pa.events == pb.events);
     for (std::size_t m = 0; m < a.policies[i].summary.size(); ++m)
-      EXPECT_EQ(a.policies[i].summary[m].value, b.policies[i].summary[m].value) << a.policies[i].summary[m].name;
+      EXPECT_EQ(a.policies[i].summary[m].value, b.policies[i].summary[m].value)
+          << a.policies[i].summary[m].name;
   }
 }
 
@@ -122,9 +126,10 @@ TEST(Simulation, WaitingGpuDrawsWaitPowerAtItsClock) {
 
 TEST(Simulation, PowerCapIsNeverExceeded) {
   for (const char* cap : {"250 W", "400 W", "700 W"}) {
-    const std::string yaml = "name: capped\nhardware: {gpu: H100-SXM5-80GB, gpus: 8, power_cap: " + std::string(cap) +
-                             "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 2048, heads: 16, vocab: 8192, "
-                             "seq_len: 1024}\n  global_batch: 32\n  micro_batch: 2\ntrace: full\n";
+    const std::string yaml =
+        "name: capped\nhardware: {gpu: H100-SXM5-80GB, gpus: 8, power_cap: " + std::string(cap) +
+        "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 2048, heads: 16, vocab: 8192, "
+        "seq_len: 1024}\n  global_batch: 32\n  micro_batch: 2\ntrace: full\n";
     const Scenario s = test::scenario_from_text(yaml);
     const RunResult capped = run_scenario(s);
     for (const PolicyResult& p : capped.policies) {
@@ -136,9 +141,10 @@ TEST(Simulation, PowerCapIsNeverExceeded) {
 
 TEST(Simulation, LowerCapSlowsComputeBoundWork) {
   auto step_time = [](const char* cap) {
-    const std::string yaml = "name: c\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: " + std::string(cap) +
-                             "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 4096, heads: 32, vocab: 8192, "
-                             "seq_len: 2048}\n  global_batch: 4\n  micro_batch: 4\npolicies: [static]\n";
+    const std::string yaml =
+        "name: c\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: " + std::string(cap) +
+        "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 4096, heads: 32, vocab: 8192, "
+        "seq_len: 2048}\n  global_batch: 4\n  micro_batch: 4\npolicies: [static]\n";
     return run(yaml).policies.front().metric("step_time_s");
   };
   EXPECT_LT(step_time("400 W"), step_time("250 W"));
@@ -164,7 +170,8 @@ TEST_P(ExampleScenario, PassDvfsSavesWithinItsBudget) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleScenario,
-                         ::testing::Values("bert-large-1xa100.yaml", "gpt-1.3b-8xh100.yaml", "resnet-152-8xv100.yaml"));
+                         ::testing::Values("bert-large-1xa100.yaml", "gpt-1.3b-8xh100.yaml",
+                                           "resnet-152-8xv100.yaml"));
 
 TEST(PassDvfs, ZeroBudgetNeverSlows) {
   const RunResult r = run(test::tiny_gpt_yaml(2, "policies: [static, {pass-dvfs: {slowdown_budget: 0}}]\n"));
@@ -175,8 +182,8 @@ TEST(PassDvfs, ZeroBudgetNeverSlows) {
 TEST(PassDvfs, LargerBudgetSavesAtLeastAsMuch) {
   double previous = -1;
   for (const char* budget : {"0.0", "0.01", "0.05", "0.2"}) {
-    const RunResult r = run(test::tiny_gpt_yaml(2, std::string("policies: [static, {pass-dvfs: {slowdown_budget: ") +
-                                                       budget + "}}]\n"));
+    const RunResult r = run(test::tiny_gpt_yaml(
+        2, std::string("policies: [static, {pass-dvfs: {slowdown_budget: ") + budget + "}}]\n"));
     const double saving = r.comparison[1].energy_saving_pct;
     EXPECT_GE(saving, previous - 1e-12) << budget;
     previous = saving;

@@ -14,13 +14,17 @@ inline const ModelCatalog& catalog() {
   static const ModelCatalog c(WATTSIM_TEST_MODELS_DIR);
   return c;
 }
-inline std::string source_dir() { return WATTSIM_TEST_SOURCE_DIR; }
+inline std::string source_dir() {
+  return WATTSIM_TEST_SOURCE_DIR;
+}
 // A file of published figures kept in tests/data/published (hardware.yaml, power.yaml, ...).
 inline YAML::Node published(const std::string& name) {
   return YAML::LoadFile(source_dir() + "/tests/data/published/" + name);
 }
 
-inline Scenario scenario_from_text(const std::string& text) { return parse_scenario(text, "test.yaml", catalog()); }
+inline Scenario scenario_from_text(const std::string& text) {
+  return parse_scenario(text, "test.yaml", catalog());
+}
 
 // A scenario small enough to simulate in milliseconds: a 2-layer GPT on `gpus` H100s.
 std::string tiny_gpt_yaml(int gpus, const std::string& extra = "");

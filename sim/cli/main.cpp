@@ -49,37 +49,50 @@ std::string now_iso8601() {
   return buf;
 }
 
+// Parses a subcommand's options; returns false when --help was asked for (and printed).
+bool parse(const std::vector<std::string>& args, po::options_description& opts, const char* positional,
+           int positional_count, po::variables_map& vm) {
+  opts.add_options()("help,h", "this text")("models", po::value<std::string>(), "models directory");
+  po::positional_options_description pos;
+  pos.add(positional, positional_count);
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) std::cout << opts;
+  return !vm.count("help");
+}
+
+ModelCatalog catalog_for(const po::variables_map& vm) {
+  return ModelCatalog(vm.count("models") ? vm["models"].as<std::string>() : ModelCatalog::default_dir());
+}
+
 void report_input_error(const InputError& e) {
   for (const Diagnostic& d : e.diagnostics()) std::cerr << d.str() << "\n";
-  std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors") << "; nothing written\n";
+  std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors")
+            << "; nothing written\n";
 }
 
 int command_run(const std::vector<std::string>& args) {
   po::options_description opts("wattsim run SCENARIO");
-  opts.add_options()("help,h", "this text")("output,o", po::value<std::string>(), "HDF5 file to write")(
+  opts.add_options()("output,o", po::value<std::string>(), "HDF5 file to write")(
       "summary", po::value<std::string>()->default_value("table"), "summary on stdout: table | json | none")(
-      "models", po::value<std::string>(), "models directory")("scenario", po::value<std::string>(), "scenario file");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
+      "scenario", po::value<std::string>(), "scenario file");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return kOk;
-  }
+  if (!parse(args, opts, "scenario", 1, vm)) return kOk;
   if (!vm.count("scenario")) throw po::error("run needs a scenario file");
   const std::string summary = vm["summary"].as<std::string>();
   if (summary != "table" && summary != "json" && summary != "none")
     throw po::error("--summary must be table, json or none");
-  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>() : ModelCatalog::default_dir());
+  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>()
+                                                : ModelCatalog::default_dir());
   const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog);
   const RunResult result = run_scenario(scenario);
   if (vm.count("output"))
-    write_results_hdf5(vm["output"].as<std::string>(), scenario, result, OutputInfo{WATTSIM_VERSION, now_iso8601()});
+    write_results_hdf5(vm["output"].as<std::string>(), scenario, result,
+                       OutputInfo{WATTSIM_VERSION, now_iso8601()});
   if (summary == "table") print_table(std::cout, scenario, result);
   if (summary == "json") print_json(std::cout, scenario, result);
-  if (vm.count("output") && summary == "table") std::cout << "wrote " << vm["output"].as<std::string>() << "\n";
+  if (vm.count("output") && summary == "table")
+    std::cout << "wrote " << vm["output"].as<std::string>() << "\n";
   return kOk;
 }
 
@@ -97,7 +110,8 @@ int command_validate(const std::vector<std::string>& args) {
     return kOk;
   }
   if (!vm.count("scenario")) throw po::error("validate needs at least one scenario file");
-  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>() : ModelCatalog::default_dir());
+  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>()
+                                                : ModelCatalog::default_dir());
   int status = kOk;
   for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
     try {
@@ -126,11 +140,12 @@ int command_list(const std::vector<std::string>& args) {
     for (const auto& e : catalog.gpus()) {
       try {
         const GpuProfile p = load_gpu_profile(e.file);
-        std::printf("  %-18s %s\n  %-18s %.0f-%.0f MHz, TDP %.0f W, idle %.0f W; power model P_base %.1f W, "
-                    "k_leak %.1f W/V, C_eff %.1f W/(V^2 GHz), P_mem %.1f W, wait activity %.3f\n",
-                    p.name.c_str(), p.description.c_str(), "", p.clock_min_mhz, p.clock_max_mhz, p.tdp_w, p.idle_w,
-                    p.power.base_w, p.power.leakage_w_per_v, p.power.dynamic_w_per_v2_ghz, p.power.memory_w,
-                    p.power.wait_activity);
+        std::printf(
+            "  %-18s %s\n  %-18s %.0f-%.0f MHz, TDP %.0f W, idle %.0f W; power model P_base %.1f W, "
+            "k_leak %.1f W/V, C_eff %.1f W/(V^2 GHz), P_mem %.1f W, wait activity %.3f\n",
+            p.name.c_str(), p.description.c_str(), "", p.clock_min_mhz, p.clock_max_mhz, p.tdp_w, p.idle_w,
+            p.power.base_w, p.power.leakage_w_per_v, p.power.dynamic_w_per_v2_ghz, p.power.memory_w,
+            p.power.wait_activity);
       } catch (const InputError& err) {
         std::printf("  %-18s (invalid: %s)\n", e.name.c_str(), err.what());
       }
@@ -150,12 +165,24 @@ int command_list(const std::vector<std::string>& args) {
                     std::string(type_name(s)).c_str(), std::string(s.default_text).c_str(),
                     std::string(s.help).c_str());
     }
+  } else if (what == "parameters" && args.size() > 1 && args[1] == "--markdown") {
+    for (const SchemaSection& section : scenario_schema()) {
+      std::printf("\n### %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
+                  section.name.c_str());
+      for (const ParamSpec& s : section.parameters)
+        std::printf(
+            "| `%s` | %s | %s | %s |\n", std::string(s.key).c_str(), std::string(type_name(s)).c_str(),
+            s.default_text.empty() ? (s.optional ? "—" : "required") : std::string(s.default_text).c_str(),
+            std::string(s.help).c_str());
+    }
   } else if (what == "parameters") {
     for (const SchemaSection& section : scenario_schema()) {
       std::printf("%s\n", section.name.c_str());
       for (const ParamSpec& s : section.parameters)
-        std::printf("  %-18s %-16s default %-22s %s\n", std::string(s.key).c_str(), std::string(type_name(s)).c_str(),
-                    s.default_text.empty() ? (s.optional ? "(none)" : "(required)") : std::string(s.default_text).c_str(),
+        std::printf("  %-18s %-16s default %-22s %s\n", std::string(s.key).c_str(),
+                    std::string(type_name(s)).c_str(),
+                    s.default_text.empty() ? (s.optional ? "(none)" : "(required)")
+                                           : std::string(s.default_text).c_str(),
                     std::string(s.help).c_str());
     }
   } else {

@@ -41,7 +41,9 @@ class EventQueue {
       occupied_ |= std::uint64_t{1} << (b - 1);
     } else {
       auto& zero = buckets_[0];
-      zero.insert(std::upper_bound(zero.begin() + static_cast<std::ptrdiff_t>(head_), zero.end(), e, kEarlierPayload), e);
+      zero.insert(
+          std::upper_bound(zero.begin() + static_cast<std::ptrdiff_t>(head_), zero.end(), e, kEarlierPayload),
+          e);
     }
     ++size_;
   }
@@ -73,7 +75,9 @@ class EventQueue {
     std::uint64_t time;
     Payload payload;
   };
-  static constexpr auto kEarlierPayload = [](const Entry& a, const Entry& b) { return a.payload < b.payload; };
+  static constexpr auto kEarlierPayload = [](const Entry& a, const Entry& b) {
+    return a.payload < b.payload;
+  };
 
   std::size_t bucket_of(std::uint64_t time) const {
     return time == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(time ^ last_));

@@ -42,8 +42,10 @@ class Executor {
         queue_.push(now + duration, t);
       }
     };
-    if (start > 0) queue_.push(start, kStartMarker);  // lifts the queue's clock to the start time
-    else begin(graph, arrive, start);
+    if (start > 0)
+      queue_.push(start, kStartMarker);  // lifts the queue's clock to the start time
+    else
+      begin(graph, arrive, start);
 
     while (!queue_.empty()) {
       const auto event = queue_.pop();

@@ -21,7 +21,8 @@ GpuModel::GpuModel(const GpuProfile& profile, Precision precision, double power_
 KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   const GpuProfile& p = *profile_;
   const KernelEfficiency& e = p.efficiency;
-  const double t_compute = work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.clock_max_mhz);
+  const double t_compute =
+      work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.clock_max_mhz);
   const double t_memory = work.bytes / (e.memory * p.memory_bandwidth_bps);
   const double t_body = std::max(t_compute, t_memory);
   KernelRun run;
@@ -57,7 +58,8 @@ KernelRun GpuModel::duty_cycled(KernelRun run, double overlap_activity, double o
   // stalling otherwise is the power at (x·α, x·β).
   const double floor_w = power_.draw(run.clock_mhz, overlap_activity, overlap_memory).total_w;
   const double full_w =
-      power_.draw(run.clock_mhz, run.activity + overlap_activity, run.memory_utilisation + overlap_memory).total_w;
+      power_.draw(run.clock_mhz, run.activity + overlap_activity, run.memory_utilisation + overlap_memory)
+          .total_w;
   const double x = std::clamp((power_cap_w_ - floor_w) / (full_w - floor_w), 1e-3, 1.0);
   const SimTime overhead = profile_->efficiency.kernel_overhead_ns;
   run.duration = overhead + seconds_to_time(to_seconds(run.duration - overhead) / x);
@@ -66,11 +68,13 @@ KernelRun GpuModel::duty_cycled(KernelRun run, double overlap_activity, double o
   return run;
 }
 
-double GpuModel::capped_wait_clock(double requested_mhz, double overlap_activity, double overlap_memory) const {
+double GpuModel::capped_wait_clock(double requested_mhz, double overlap_activity,
+                                   double overlap_memory) const {
   const GpuProfile& p = *profile_;
   double f = p.snap_clock(requested_mhz);
   const double alpha = p.power.wait_activity + overlap_activity;
-  while (f > p.clock_min_mhz && power_.draw(f, alpha, overlap_memory).total_w > power_cap_w_) f -= p.clock_step_mhz;
+  while (f > p.clock_min_mhz && power_.draw(f, alpha, overlap_memory).total_w > power_cap_w_)
+    f -= p.clock_step_mhz;
   return f;
 }
 

@@ -42,7 +42,8 @@ class GpuModel {
                        double overlap_memory = 0) const;
   // The clock a waiting GPU settles at under the cap, with concurrent communication's activity added
   // (a wait draws little, so usually the clock asked for).
-  double capped_wait_clock(double requested_mhz, double overlap_activity = 0, double overlap_memory = 0) const;
+  double capped_wait_clock(double requested_mhz, double overlap_activity = 0,
+                           double overlap_memory = 0) const;
 
  private:
   KernelRun duty_cycled(KernelRun run, double overlap_activity, double overlap_memory) const;

@@ -17,20 +17,20 @@ struct VfPoint {
 
 // Coefficients of P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem (design §4).
 struct PowerCoefficients {
-  double base_w = 0;                  // board, fans, HBM refresh: independent of the SM clock
-  double leakage_w_per_v = 0;         // k_leak: static leakage, taken as linear in V over the DVFS range
-  double dynamic_w_per_v2_ghz = 0;    // C_eff: switching power of a dense tensor GEMM (α = 1) per V²·GHz
-  double memory_w = 0;                // P_mem: HBM interface power at full bandwidth (β = 1)
-  double wait_activity = 0;           // α of a GPU spinning in a synchronisation wait at its current clock
-  double comm_activity = 0;           // α added by communication kernels (NCCL uses a few SMs)
-  double comm_memory_utilisation = 0; // β added by communication kernels (copying through HBM)
+  double base_w = 0;                   // board, fans, HBM refresh: independent of the SM clock
+  double leakage_w_per_v = 0;          // k_leak: static leakage, taken as linear in V over the DVFS range
+  double dynamic_w_per_v2_ghz = 0;     // C_eff: switching power of a dense tensor GEMM (α = 1) per V²·GHz
+  double memory_w = 0;                 // P_mem: HBM interface power at full bandwidth (β = 1)
+  double wait_activity = 0;            // α of a GPU spinning in a synchronisation wait at its current clock
+  double comm_activity = 0;            // α added by communication kernels (NCCL uses a few SMs)
+  double comm_memory_utilisation = 0;  // β added by communication kernels (copying through HBM)
 };
 
 // Achievable fractions of peak, by kernel kind; time is t_overhead + max(compute, memory) (design §4).
 struct KernelEfficiency {
-  double tensor = 0.8;        // of the tensor-core peak, large GEMMs
-  double vector = 0.6;        // of the FP32 vector peak, element-wise and reductions
-  double memory = 0.85;       // of the HBM bandwidth
+  double tensor = 0.8;   // of the tensor-core peak, large GEMMs
+  double vector = 0.6;   // of the FP32 vector peak, element-wise and reductions
+  double memory = 0.85;  // of the HBM bandwidth
   double tensor_activity = 1.0;
   double vector_activity = 0.45;
   SimTime kernel_overhead_ns = 2000;  // launch gap + tail wave of one kernel
@@ -42,7 +42,7 @@ struct GpuProfile {
   std::string file;  // where it was read from, for messages
 
   std::array<double, kPrecisionCount> tensor_peak_flops{};  // dense, at clock_max; 0 = not supported
-  double vector_peak_flops = 0;                              // FP32 non-tensor
+  double vector_peak_flops = 0;                             // FP32 non-tensor
   double memory_bytes = 0;
   double memory_bandwidth_bps = 0;  // bytes per second
   double nvlink_bandwidth_bps = 0;  // per direction, per GPU

@@ -21,8 +21,9 @@ void calibrate_power(GpuProfile& p, const PowerAnchors& a) {
   c.dynamic_w_per_v2_ghz = gemm_dynamic / (v_max * v_max * f_max_ghz);
   c.wait_activity = (p.comm_wait_w - static_at_max) / gemm_dynamic;
   if (c.wait_activity < 0 || c.wait_activity > 1)
-    throw std::invalid_argument(p.name + ": blocked-in-collective power must lie between the static power at the "
-                                         "top clock and the TDP");
+    throw std::invalid_argument(p.name +
+                                ": blocked-in-collective power must lie between the static power at the "
+                                "top clock and the TDP");
 }
 
 }  // namespace wattsim

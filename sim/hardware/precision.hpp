@@ -10,9 +10,11 @@ namespace wattsim {
 enum class Precision : std::uint8_t { FP32, TF32, FP16, BF16, FP8 };
 inline constexpr std::size_t kPrecisionCount = 5;
 inline constexpr std::array<std::string_view, kPrecisionCount> kPrecisionNames = {"fp32", "tf32", "fp16",
-                                                                                   "bf16", "fp8"};
+                                                                                  "bf16", "fp8"};
 
-inline std::string_view to_string(Precision p) { return kPrecisionNames[static_cast<std::size_t>(p)]; }
+inline std::string_view to_string(Precision p) {
+  return kPrecisionNames[static_cast<std::size_t>(p)];
+}
 
 inline std::optional<Precision> parse_precision(std::string_view s) {
   for (std::size_t i = 0; i < kPrecisionCount; ++i)
@@ -25,10 +27,13 @@ inline std::optional<Precision> parse_precision(std::string_view s) {
 inline double bytes_per_element(Precision p) {
   switch (p) {
     case Precision::FP32:
-    case Precision::TF32: return 4.0;
+    case Precision::TF32:
+      return 4.0;
     case Precision::FP16:
-    case Precision::BF16: return 2.0;
-    case Precision::FP8: return 1.0;
+    case Precision::BF16:
+      return 2.0;
+    case Precision::FP8:
+      return 1.0;
   }
   return 2.0;
 }

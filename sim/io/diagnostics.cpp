@@ -48,7 +48,9 @@ void Diagnostics::error(const YAML::Mark& mark, std::string message) {
   list_.push_back(std::move(d));
 }
 
-void Diagnostics::merge(const std::vector<Diagnostic>& other) { list_.insert(list_.end(), other.begin(), other.end()); }
+void Diagnostics::merge(const std::vector<Diagnostic>& other) {
+  list_.insert(list_.end(), other.begin(), other.end());
+}
 
 void Diagnostics::throw_if_any() const {
   if (!list_.empty()) throw InputError(list_);

@@ -37,7 +37,8 @@ void check(herr_t status, const char* what) {
 }
 
 Handle group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, name.c_str());
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                name.c_str());
 }
 
 Handle string_type(std::size_t length) {
@@ -57,7 +58,8 @@ void attribute(hid_t object, const std::string& name, double value) {
 void attribute(hid_t object, const std::string& name, const std::string& value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
   Handle type = string_type(value.size());
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name.c_str());
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              name.c_str());
   check(H5Awrite(attr, type, value.data()), "write attribute");
 }
 
@@ -69,7 +71,8 @@ void string_list_attribute(hid_t object, const std::string& name, const std::vec
   const hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "list space");
   Handle type = string_type(width);
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name.c_str());
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              name.c_str());
   if (n > 0) check(H5Awrite(attr, type, buffer.data()), "write list attribute");
 }
 
@@ -107,7 +110,8 @@ hid_t write_table(hid_t parent, const char* name, const void* data, std::size_t 
 void write_text_dataset(hid_t parent, const char* name, const std::string& text) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
   Handle type = string_type(text.size());
-  Handle dataset(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, name);
+  Handle dataset(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                 name);
   check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), "write text");
 }
 
@@ -187,14 +191,15 @@ void write_file(const std::string& path, const Scenario& s, const RunResult& r, 
     c.avg_power_change_pct = r.comparison[i].avg_power_change_pct;
   }
   Handle policy_name = string_type(sizeof(ComparisonRecord::policy));
-  Handle comparison(write_table(file, "comparison", rows.data(), rows.size(), sizeof(ComparisonRecord),
-                                {{"policy", HOFFSET(ComparisonRecord, policy), policy_name},
-                                 {"energy_saving_pct", HOFFSET(ComparisonRecord, energy_saving_pct), H5T_NATIVE_DOUBLE},
-                                 {"time_overhead_pct", HOFFSET(ComparisonRecord, time_overhead_pct), H5T_NATIVE_DOUBLE},
-                                 {"co2e_saving_pct", HOFFSET(ComparisonRecord, co2e_saving_pct), H5T_NATIVE_DOUBLE},
-                                 {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct),
-                                  H5T_NATIVE_DOUBLE}}),
-                    H5Dclose, "comparison");
+  Handle comparison(
+      write_table(
+          file, "comparison", rows.data(), rows.size(), sizeof(ComparisonRecord),
+          {{"policy", HOFFSET(ComparisonRecord, policy), policy_name},
+           {"energy_saving_pct", HOFFSET(ComparisonRecord, energy_saving_pct), H5T_NATIVE_DOUBLE},
+           {"time_overhead_pct", HOFFSET(ComparisonRecord, time_overhead_pct), H5T_NATIVE_DOUBLE},
+           {"co2e_saving_pct", HOFFSET(ComparisonRecord, co2e_saving_pct), H5T_NATIVE_DOUBLE},
+           {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE}}),
+      H5Dclose, "comparison");
   attribute(comparison, "baseline", std::string("static"));
   if (!r.labels.empty()) {
     Handle labels_holder(H5Gopen2(file, "policies", H5P_DEFAULT), H5Gclose, "policies");
@@ -210,7 +215,8 @@ void write_results_hdf5(const std::string& path, const Scenario& scenario, const
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with our own messages
   namespace fs = std::filesystem;
   const fs::path target(path);
-  const fs::path temp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
+  const fs::path temp =
+      target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
   try {
     write_file(temp.string(), scenario, result, info);
     // Make the bytes durable before the rename publishes them.

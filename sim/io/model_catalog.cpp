@@ -229,7 +229,8 @@ constexpr ParamSpec kNodeSpecs[] = {
     integer("gpus_per_node", "GPUs in one node", "", 1, 64),
     number("link_efficiency", "NCCL bus bandwidth / NVLink per-direction bandwidth", "0.8", 0.05, 1),
     quantity("link_latency", Dimension::Time, "latency of one ring step inside the node", "", 0, 1e-3),
-    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy to move one bit GPU to GPU", "", 0, 1e-9),
+    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy to move one bit GPU to GPU", "", 0,
+             1e-9),
     integer("switch_count", "NVSwitch chips", "0", 0, 64),
     quantity("switch_power", Dimension::Power, "power of one NVSwitch chip", "0 W", 0, 2000),
     quantity("host_power", Dimension::Power, "CPUs, DRAM, NICs and fans outside the GPU boards", "", 0, 1e5),
@@ -288,13 +289,13 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
   m.file = d.file();
   const ModelFamily* family = ModelFamilyRegistry::instance().find(m.family);
   if (!m.family.empty() && !family) {
-    std::string known;
-    for (const auto& f : ModelFamilyRegistry::instance().all()) known += (known.empty() ? "" : ", ") + f.name;
-    r.error("family", "unknown model family '" + m.family + "'; known: " + known);
+    r.error("family",
+            "unknown model family '" + m.family + "'; known: " + ModelFamilyRegistry::instance().names());
   }
   if (!family) return m;
   auto need = [&](std::string_view key) {
-    if (!r.has(key)) d.error(r.map_mark(), "model of family '" + m.family + "' needs '" + std::string(key) + "'");
+    if (!r.has(key))
+      d.error(r.map_mark(), "model of family '" + m.family + "' needs '" + std::string(key) + "'");
   };
   if (family->sample_unit == "image") {
     need("stage_blocks");

@@ -2,8 +2,8 @@
 
 #include <array>
 #include <cctype>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace wattsim {
@@ -17,30 +17,54 @@ struct Unit {
 };
 
 constexpr std::array kUnits = {
-    Unit{"W", Dimension::Power, 1},           Unit{"kW", Dimension::Power, 1e3},
-    Unit{"mW", Dimension::Power, 1e-3},       Unit{"MW", Dimension::Power, 1e6},
-    Unit{"Hz", Dimension::Frequency, 1},      Unit{"kHz", Dimension::Frequency, 1e3},
-    Unit{"MHz", Dimension::Frequency, 1e6},   Unit{"GHz", Dimension::Frequency, 1e9},
-    Unit{"B", Dimension::Bytes, 1},           Unit{"kB", Dimension::Bytes, 1e3},
-    Unit{"KB", Dimension::Bytes, 1e3},        Unit{"MB", Dimension::Bytes, 1e6},
-    Unit{"GB", Dimension::Bytes, 1e9},        Unit{"TB", Dimension::Bytes, 1e12},
-    Unit{"KiB", Dimension::Bytes, 1024.0},    Unit{"MiB", Dimension::Bytes, 1048576.0},
-    Unit{"GiB", Dimension::Bytes, 1073741824.0}, Unit{"TiB", Dimension::Bytes, 1099511627776.0},
-    Unit{"ns", Dimension::Time, 1e-9},        Unit{"us", Dimension::Time, 1e-6},
-    Unit{"µs", Dimension::Time, 1e-6},        Unit{"ms", Dimension::Time, 1e-3},
-    Unit{"s", Dimension::Time, 1},            Unit{"min", Dimension::Time, 60},
-    Unit{"h", Dimension::Time, 3600},         Unit{"d", Dimension::Time, 86400},
-    Unit{"B/s", Dimension::Bandwidth, 1},     Unit{"MB/s", Dimension::Bandwidth, 1e6},
-    Unit{"GB/s", Dimension::Bandwidth, 1e9},  Unit{"TB/s", Dimension::Bandwidth, 1e12},
-    Unit{"Gb/s", Dimension::Bandwidth, 1.25e8}, Unit{"GiB/s", Dimension::Bandwidth, 1073741824.0},
-    Unit{"FLOP/s", Dimension::FlopRate, 1},   Unit{"GFLOP/s", Dimension::FlopRate, 1e9},
-    Unit{"TFLOP/s", Dimension::FlopRate, 1e12}, Unit{"PFLOP/s", Dimension::FlopRate, 1e15},
-    Unit{"V", Dimension::Voltage, 1},         Unit{"mV", Dimension::Voltage, 1e-3},
-    Unit{"J", Dimension::Energy, 1},          Unit{"kJ", Dimension::Energy, 1e3},
-    Unit{"MJ", Dimension::Energy, 1e6},       Unit{"Wh", Dimension::Energy, 3600},
-    Unit{"kWh", Dimension::Energy, 3.6e6},    Unit{"MWh", Dimension::Energy, 3.6e9},
-    Unit{"pJ/bit", Dimension::EnergyPerBit, 1e-12}, Unit{"nJ/bit", Dimension::EnergyPerBit, 1e-9},
-    Unit{"g/kWh", Dimension::CarbonIntensity, 1}, Unit{"kg/kWh", Dimension::CarbonIntensity, 1e3},
+    Unit{"W", Dimension::Power, 1},
+    Unit{"kW", Dimension::Power, 1e3},
+    Unit{"mW", Dimension::Power, 1e-3},
+    Unit{"MW", Dimension::Power, 1e6},
+    Unit{"Hz", Dimension::Frequency, 1},
+    Unit{"kHz", Dimension::Frequency, 1e3},
+    Unit{"MHz", Dimension::Frequency, 1e6},
+    Unit{"GHz", Dimension::Frequency, 1e9},
+    Unit{"B", Dimension::Bytes, 1},
+    Unit{"kB", Dimension::Bytes, 1e3},
+    Unit{"KB", Dimension::Bytes, 1e3},
+    Unit{"MB", Dimension::Bytes, 1e6},
+    Unit{"GB", Dimension::Bytes, 1e9},
+    Unit{"TB", Dimension::Bytes, 1e12},
+    Unit{"KiB", Dimension::Bytes, 1024.0},
+    Unit{"MiB", Dimension::Bytes, 1048576.0},
+    Unit{"GiB", Dimension::Bytes, 1073741824.0},
+    Unit{"TiB", Dimension::Bytes, 1099511627776.0},
+    Unit{"ns", Dimension::Time, 1e-9},
+    Unit{"us", Dimension::Time, 1e-6},
+    Unit{"µs", Dimension::Time, 1e-6},
+    Unit{"ms", Dimension::Time, 1e-3},
+    Unit{"s", Dimension::Time, 1},
+    Unit{"min", Dimension::Time, 60},
+    Unit{"h", Dimension::Time, 3600},
+    Unit{"d", Dimension::Time, 86400},
+    Unit{"B/s", Dimension::Bandwidth, 1},
+    Unit{"MB/s", Dimension::Bandwidth, 1e6},
+    Unit{"GB/s", Dimension::Bandwidth, 1e9},
+    Unit{"TB/s", Dimension::Bandwidth, 1e12},
+    Unit{"Gb/s", Dimension::Bandwidth, 1.25e8},
+    Unit{"GiB/s", Dimension::Bandwidth, 1073741824.0},
+    Unit{"FLOP/s", Dimension::FlopRate, 1},
+    Unit{"GFLOP/s", Dimension::FlopRate, 1e9},
+    Unit{"TFLOP/s", Dimension::FlopRate, 1e12},
+    Unit{"PFLOP/s", Dimension::FlopRate, 1e15},
+    Unit{"V", Dimension::Voltage, 1},
+    Unit{"mV", Dimension::Voltage, 1e-3},
+    Unit{"J", Dimension::Energy, 1},
+    Unit{"kJ", Dimension::Energy, 1e3},
+    Unit{"MJ", Dimension::Energy, 1e6},
+    Unit{"Wh", Dimension::Energy, 3600},
+    Unit{"kWh", Dimension::Energy, 3.6e6},
+    Unit{"MWh", Dimension::Energy, 3.6e9},
+    Unit{"pJ/bit", Dimension::EnergyPerBit, 1e-12},
+    Unit{"nJ/bit", Dimension::EnergyPerBit, 1e-9},
+    Unit{"g/kWh", Dimension::CarbonIntensity, 1},
+    Unit{"kg/kWh", Dimension::CarbonIntensity, 1e3},
 };
 
 std::string units_of(Dimension d) {
@@ -60,32 +84,52 @@ std::string_view trim(std::string_view s) {
 
 std::string_view dimension_name(Dimension d) {
   switch (d) {
-    case Dimension::Power: return "power";
-    case Dimension::Frequency: return "frequency";
-    case Dimension::Bytes: return "size in bytes";
-    case Dimension::Time: return "time";
-    case Dimension::Bandwidth: return "bandwidth";
-    case Dimension::FlopRate: return "compute rate";
-    case Dimension::Voltage: return "voltage";
-    case Dimension::Energy: return "energy";
-    case Dimension::EnergyPerBit: return "energy per bit";
-    case Dimension::CarbonIntensity: return "carbon intensity";
+    case Dimension::Power:
+      return "power";
+    case Dimension::Frequency:
+      return "frequency";
+    case Dimension::Bytes:
+      return "size in bytes";
+    case Dimension::Time:
+      return "time";
+    case Dimension::Bandwidth:
+      return "bandwidth";
+    case Dimension::FlopRate:
+      return "compute rate";
+    case Dimension::Voltage:
+      return "voltage";
+    case Dimension::Energy:
+      return "energy";
+    case Dimension::EnergyPerBit:
+      return "energy per bit";
+    case Dimension::CarbonIntensity:
+      return "carbon intensity";
   }
   return "quantity";
 }
 
 std::string_view dimension_example(Dimension d) {
   switch (d) {
-    case Dimension::Power: return "400 W";
-    case Dimension::Frequency: return "1410 MHz";
-    case Dimension::Bytes: return "25 MiB";
-    case Dimension::Time: return "5 us";
-    case Dimension::Bandwidth: return "300 GB/s";
-    case Dimension::FlopRate: return "312 TFLOP/s";
-    case Dimension::Voltage: return "0.7 V";
-    case Dimension::Energy: return "1.5 kWh";
-    case Dimension::EnergyPerBit: return "5 pJ/bit";
-    case Dimension::CarbonIntensity: return "475 g/kWh";
+    case Dimension::Power:
+      return "400 W";
+    case Dimension::Frequency:
+      return "1410 MHz";
+    case Dimension::Bytes:
+      return "25 MiB";
+    case Dimension::Time:
+      return "5 us";
+    case Dimension::Bandwidth:
+      return "300 GB/s";
+    case Dimension::FlopRate:
+      return "312 TFLOP/s";
+    case Dimension::Voltage:
+      return "0.7 V";
+    case Dimension::Energy:
+      return "1.5 kWh";
+    case Dimension::EnergyPerBit:
+      return "5 pJ/bit";
+    case Dimension::CarbonIntensity:
+      return "475 g/kWh";
   }
   return "";
 }
@@ -111,14 +155,15 @@ QuantityResult parse_quantity(std::string_view text, Dimension expected) {
   for (const Unit& u : kUnits) {
     if (u.symbol != symbol) continue;
     if (u.dimension != expected) {
-      r.error = "'" + std::string(symbol) + "' is a unit of " + std::string(dimension_name(u.dimension)) + "; " +
-                expectation + " (units: " + units_of(expected) + ")";
+      r.error = "'" + std::string(symbol) + "' is a unit of " + std::string(dimension_name(u.dimension)) +
+                "; " + expectation + " (units: " + units_of(expected) + ")";
       return r;
     }
     r.value = number * u.to_base;
     return r;
   }
-  r.error = "unknown unit '" + std::string(symbol) + "'; " + expectation + " (units: " + units_of(expected) + ")";
+  r.error =
+      "unknown unit '" + std::string(symbol) + "'; " + expectation + " (units: " + units_of(expected) + ")";
   return r;
 }
 

@@ -18,19 +18,31 @@ std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += format("\\u%04x", static_cast<unsigned char>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += format("\\u%04x", static_cast<unsigned char>(c));
+        else
+          out += c;
     }
   }
   return out + "\"";
 }
 
-std::string json_number(double v) { return std::isfinite(v) ? format("%.17g", v) : "null"; }
+std::string json_number(double v) {
+  return std::isfinite(v) ? format("%.17g", v) : "null";
+}
 
 }  // namespace
 
@@ -48,10 +60,11 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
   for (std::size_t i = 0; i < r.policies.size(); ++i) {
     const PolicyResult& p = r.policies[i];
     const ComparisonRow& c = r.comparison[i];
-    std::snprintf(line, sizeof line, "%-12s %10.4f s %12.1f J %9.1f W %9.1f W %6.1f%% %7.1f kWh %9.2f%% %8.2f%%\n",
-                  p.name.c_str(), p.metric("step_time_s"), p.metric("energy_per_step_j"), p.metric("avg_power_w"),
-                  p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"), p.metric("energy_j") / 3.6e6,
-                  c.energy_saving_pct, c.time_overhead_pct);
+    std::snprintf(line, sizeof line,
+                  "%-12s %10.4f s %12.1f J %9.1f W %9.1f W %6.1f%% %7.1f kWh %9.2f%% %8.2f%%\n",
+                  p.name.c_str(), p.metric("step_time_s"), p.metric("energy_per_step_j"),
+                  p.metric("avg_power_w"), p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"),
+                  p.metric("energy_j") / 3.6e6, c.energy_saving_pct, c.time_overhead_pct);
     out << line;
   }
   for (const PolicyResult& p : r.policies)
@@ -62,7 +75,8 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
 
 void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
   out << "{\n  \"scenario\": " << json_string(s.name) << ",\n  \"gpu\": " << json_string(s.gpu.name)
-      << ",\n  \"gpus\": " << s.gpus << ",\n  \"model\": " << json_string(s.model.name) << ",\n  \"policies\": {";
+      << ",\n  \"gpus\": " << s.gpus << ",\n  \"model\": " << json_string(s.model.name)
+      << ",\n  \"policies\": {";
   for (std::size_t i = 0; i < r.policies.size(); ++i) {
     const PolicyResult& p = r.policies[i];
     out << (i ? "," : "") << "\n    " << json_string(p.name) << ": {";

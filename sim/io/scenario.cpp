@@ -13,9 +13,12 @@ namespace wattsim {
 
 std::string_view to_string(TraceDetail d) {
   switch (d) {
-    case TraceDetail::Summary: return "summary";
-    case TraceDetail::Steps: return "steps";
-    case TraceDetail::Full: return "full";
+    case TraceDetail::Summary:
+      return "summary";
+    case TraceDetail::Steps:
+      return "steps";
+    case TraceDetail::Full:
+      return "full";
   }
   return "steps";
 }
@@ -128,8 +131,8 @@ void read_hardware(Reader& in, MapReader& root, Scenario& s, bool& hardware_ok) 
         << s.gpu.min_power_cap_w << " W to " << s.gpu.tdp_w << " W)";
       hw.error("power_cap", m.str());
     } else if (s.power_cap_w < s.gpu.idle_w) {
-      hw.error("power_cap", "hardware.power_cap is below the GPU's idle power (" + std::to_string(s.gpu.idle_w) +
-                                " W): it could never be met");
+      hw.error("power_cap", "hardware.power_cap is below the GPU's idle power (" +
+                                std::to_string(s.gpu.idle_w) + " W): it could never be met");
     }
   }
 }
@@ -189,9 +192,7 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
     ++index;
     const PolicyInfo* info = registry.find(name);
     if (!info) {
-      std::string known;
-      for (const auto& p : registry.all()) known += (known.empty() ? "" : ", ") + p.name;
-      in.d.error(mark, "unknown policy '" + name + "'; known: " + known);
+      in.d.error(mark, "unknown policy '" + name + "'; known: " + registry.names());
       continue;
     }
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
@@ -203,7 +204,8 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
     s.policies.push_back({name, info->make(pr)});
   }
   // Every comparison is against static allocation, so it always runs, first.
-  auto it = std::find_if(s.policies.begin(), s.policies.end(), [](const auto& p) { return p.name == "static"; });
+  auto it =
+      std::find_if(s.policies.begin(), s.policies.end(), [](const auto& p) { return p.name == "static"; });
   if (it == s.policies.end()) {
     MapReader none(YAML::Node(), "policy static", {}, in.d);
     s.policies.insert(s.policies.begin(), {"static", registry.find("static")->make(none)});
@@ -217,8 +219,9 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   auto& d = in.d;
   const YAML::Mark where = root.mark("workload");
   if (s.dp != s.gpus) {
-    d.error(root.mark("parallelism"), "parallelism.dp = " + std::to_string(s.dp) + " must equal hardware.gpus = " +
-                                          std::to_string(s.gpus) + " (tensor and pipeline parallelism come later)");
+    d.error(root.mark("parallelism"), "parallelism.dp = " + std::to_string(s.dp) +
+                                          " must equal hardware.gpus = " + std::to_string(s.gpus) +
+                                          " (tensor and pipeline parallelism come later)");
     return;
   }
   if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / s.dp);
@@ -229,8 +232,8 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
     return;
   }
   if (s.gpu.tensor_peak_flops[static_cast<std::size_t>(s.precision)] <= 0) {
-    d.error(where, s.gpu.name + " has no " + std::string(to_string(s.precision)) + " tensor-core rate; choose " +
-                       "another workload.precision");
+    d.error(where, s.gpu.name + " has no " + std::string(to_string(s.precision)) +
+                       " tensor-core rate; choose " + "another workload.precision");
     return;
   }
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
@@ -241,8 +244,8 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   shape.bytes_per_element = bytes_per_element(s.precision);
   shape.flash_attention = s.flash_attention;
   const Workload w = family->build(s.model, shape);
-  const MemoryFootprint m =
-      mixed_precision_adam_footprint(w.parameters, bytes_per_element(s.precision), w.activation_bytes_per_microbatch);
+  const MemoryFootprint m = mixed_precision_adam_footprint(w.parameters, bytes_per_element(s.precision),
+                                                           w.activation_bytes_per_microbatch);
   if (m.total_bytes() > s.gpu.memory_bytes) {
     std::ostringstream msg;
     msg << std::fixed;
@@ -287,8 +290,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   s.total_steps = tr.number("steps", 1000);
   if (tr.has("samples")) s.total_steps = std::ceil(tr.number("samples", 0) / std::max(1, s.global_batch));
   if (tr.has("tokens")) {
-    if (s.seq_len <= 0) tr.error("tokens", "training.tokens needs a model with a sequence length; use samples");
-    s.total_steps = std::ceil(tr.number("tokens", 0) / (std::max(1, s.global_batch) * double(std::max(1, s.seq_len))));
+    if (s.seq_len <= 0)
+      tr.error("tokens", "training.tokens needs a model with a sequence length; use samples");
+    s.total_steps =
+        std::ceil(tr.number("tokens", 0) / (std::max(1, s.global_batch) * double(std::max(1, s.seq_len))));
   }
   s.simulated_steps = static_cast<int>(tr.integer("simulated_steps", 2));
 
@@ -298,7 +303,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
 
   read_policies(in, root, s);
   const std::string trace = root.string("trace", "steps");
-  s.trace = trace == "summary" ? TraceDetail::Summary : trace == "full" ? TraceDetail::Full : TraceDetail::Steps;
+  s.trace = trace == "summary" ? TraceDetail::Summary
+            : trace == "full"  ? TraceDetail::Full
+                               : TraceDetail::Steps;
 
   if (d.empty() && hardware_ok) check_feasibility(in, root, s);
   d.throw_if_any();
@@ -314,8 +321,8 @@ Scenario load_scenario(const std::string& file, const ModelCatalog& catalog) {
 }
 
 std::vector<SchemaSection> scenario_schema() {
-  return {{"(top level)", kRootSpecs},           {"hardware", kHardwareSpecs}, {"workload", kWorkloadSpecs},
-          {"parallelism", kParallelismSpecs},    {"training", kTrainingSpecs}, {"energy", kEnergySpecs}};
+  return {{"(top level)", kRootSpecs},        {"hardware", kHardwareSpecs}, {"workload", kWorkloadSpecs},
+          {"parallelism", kParallelismSpecs}, {"training", kTrainingSpecs}, {"energy", kEnergySpecs}};
 }
 
 }  // namespace wattsim

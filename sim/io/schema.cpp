@@ -9,14 +9,22 @@ namespace wattsim {
 
 std::string_view type_name(const ParamSpec& spec) {
   switch (spec.type) {
-    case ParamType::Integer: return "integer";
-    case ParamType::Number: return "number";
-    case ParamType::Quantity: return dimension_name(spec.dimension);
-    case ParamType::String: return "string";
-    case ParamType::Boolean: return "boolean";
-    case ParamType::Map: return "mapping";
-    case ParamType::List: return "list";
-    case ParamType::MapOrString: return "name or mapping";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Number:
+      return "number";
+    case ParamType::Quantity:
+      return dimension_name(spec.dimension);
+    case ParamType::String:
+      return "string";
+    case ParamType::Boolean:
+      return "boolean";
+    case ParamType::Map:
+      return "mapping";
+    case ParamType::List:
+      return "list";
+    case ParamType::MapOrString:
+      return "name or mapping";
   }
   return "value";
 }
@@ -72,7 +80,8 @@ MapReader::MapReader(const YAML::Node& map, std::string section, std::span<const
   valid_ = true;
   for (const auto& entry : map_) {
     const std::string key = entry.first.Scalar();
-    const bool known = std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == key; });
+    const bool known =
+        std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == key; });
     if (known) continue;
     std::string message = "unknown key '" + key + "' in " + section_;
     const std::string suggestion = nearest_key(key, specs);
@@ -112,7 +121,9 @@ YAML::Mark MapReader::mark(std::string_view key) const {
   return n.IsDefined() ? n.Mark() : map_mark_;
 }
 
-std::string MapReader::where(std::string_view key) const { return section_ + "." + std::string(key); }
+std::string MapReader::where(std::string_view key) const {
+  return section_ + "." + std::string(key);
+}
 
 void MapReader::error(std::string_view key, const std::string& message) {
   diagnostics_->error(mark(key), message);
@@ -132,38 +143,37 @@ bool MapReader::check_range(std::string_view key, double value) {
   return false;
 }
 
-std::int64_t MapReader::integer(std::string_view key, std::int64_t fallback) {
+std::optional<double> MapReader::read_number(std::string_view key, const char* what) {
   const YAML::Node n = node(key);
-  if (!n.IsDefined()) return fallback;
+  if (!n.IsDefined()) return std::nullopt;
+  const std::string shown = n.IsScalar() ? n.Scalar() : n.IsMap() ? "a mapping" : "a list";
   double v = 0;
   try {
     v = n.as<double>();
   } catch (const YAML::Exception&) {
-    error(key, where(key) + " must be an integer, got '" + (n.IsScalar() ? n.Scalar() : "a " + std::string(n.IsMap() ? "mapping" : "list")) + "'");
+    error(key, where(key) + " must be " + what + ", got '" + shown + "'");
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) {
+    error(key, where(key) + " must be a finite number, got '" + shown + "'");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::int64_t MapReader::integer(std::string_view key, std::int64_t fallback) {
+  const std::optional<double> v = read_number(key, "an integer");
+  if (!v) return fallback;
+  if (*v != std::floor(*v) || std::abs(*v) > 9.0e15) {
+    error(key, where(key) + " must be an integer, got '" + node(key).Scalar() + "'");
     return fallback;
   }
-  if (!std::isfinite(v) || v != std::floor(v) || std::abs(v) > 9.0e15) {
-    error(key, where(key) + " must be an integer, got '" + n.Scalar() + "'");
-    return fallback;
-  }
-  return check_range(key, v) ? static_cast<std::int64_t>(v) : fallback;
+  return check_range(key, *v) ? static_cast<std::int64_t>(*v) : fallback;
 }
 
 double MapReader::number(std::string_view key, double fallback) {
-  const YAML::Node n = node(key);
-  if (!n.IsDefined()) return fallback;
-  double v = 0;
-  try {
-    v = n.as<double>();
-  } catch (const YAML::Exception&) {
-    error(key, where(key) + " must be a number, got '" + (n.IsScalar() ? n.Scalar() : std::string("a structure")) + "'");
-    return fallback;
-  }
-  if (!std::isfinite(v)) {
-    error(key, where(key) + " must be a finite number, got '" + n.Scalar() + "'");
-    return fallback;
-  }
-  return check_range(key, v) ? v : fallback;
+  const std::optional<double> v = read_number(key, "a number");
+  return v && check_range(key, *v) ? *v : fallback;
 }
 
 double MapReader::quantity(std::string_view key, double fallback_si) {

@@ -4,6 +4,7 @@
 // cannot drift apart.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,11 +23,11 @@ struct ParamSpec {
   std::string_view key;
   ParamType type;
   std::string_view help;
-  std::string_view default_text = "";  // "" means required (unless `optional` is set)
+  std::string_view default_text = "";      // "" means required (unless `optional` is set)
   Dimension dimension = Dimension::Power;  // for quantities
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
-  bool optional = false;  // may be absent with no default
+  bool optional = false;          // may be absent with no default
   std::string_view choices = "";  // for strings: '|'-separated allowed values, "" = any
 };
 
@@ -93,6 +94,8 @@ class MapReader {
 
  private:
   const ParamSpec& spec(std::string_view key) const;
+  // The value as a finite number, or nullopt (absent, or wrong: then reported as "must be <what>").
+  std::optional<double> read_number(std::string_view key, const char* what);
   bool check_range(std::string_view key, double value);
   std::string where(std::string_view key) const;
 

@@ -23,13 +23,14 @@ class PassDvfsPolicy final : public Policy {
 
   ClockPlan plan(const PlanningContext& context) const override {
     const GpuProfile& profile = context.gpu.profile();
-    const auto limit = static_cast<SimTime>(std::floor(static_cast<double>(context.baseline.time) * (1.0 + budget_)));
+    const auto limit =
+        static_cast<SimTime>(std::floor(static_cast<double>(context.baseline.time) * (1.0 + budget_)));
     ClockPlan best = max_clock_plan(context.gpu, context.program);
     StepOutcome best_outcome = context.baseline;
     for (int step = profile.clock_steps() - 2; step >= 0; --step) {
-      ClockPlan candidate = ClockPlan::uniform(context.program.tasks.size(),
-                                               static_cast<std::size_t>(context.program.gpus),
-                                               static_cast<ClockStep>(step));
+      ClockPlan candidate =
+          ClockPlan::uniform(context.program.tasks.size(), static_cast<std::size_t>(context.program.gpus),
+                             static_cast<ClockStep>(step));
       const StepOutcome outcome = context.evaluate(candidate);
       if (outcome.time > limit) break;
       if (outcome.energy_j < best_outcome.energy_j) {
@@ -37,7 +38,8 @@ class PassDvfsPolicy final : public Policy {
         best_outcome = outcome;
       }
     }
-    best.notes.emplace_back("chosen_clock_mhz", profile.clock_at_step(best.wait_clock.empty() ? 0 : best.wait_clock[0]));
+    best.notes.emplace_back("chosen_clock_mhz",
+                            profile.clock_at_step(best.wait_clock.empty() ? 0 : best.wait_clock[0]));
     best.notes.emplace_back("slowdown_budget", budget_);
     return best;
   }

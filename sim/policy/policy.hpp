@@ -11,6 +11,7 @@
 #include "hardware/gpu_model.hpp"
 #include "io/schema.hpp"
 #include "policy/clock_plan.hpp"
+#include "util/registry.hpp"
 #include "workload/step_program.hpp"
 
 namespace wattsim {
@@ -43,15 +44,9 @@ struct PolicyInfo {
   std::function<std::unique_ptr<Policy>(MapReader&)> make;
 };
 
-class PolicyRegistry {
+class PolicyRegistry : public Registry<PolicyInfo> {
  public:
-  static PolicyRegistry& instance();
-  void add(PolicyInfo info);
-  const PolicyInfo* find(const std::string& name) const;
-  const std::vector<PolicyInfo>& all() const { return policies_; }
-
- private:
-  std::vector<PolicyInfo> policies_;
+  static const PolicyRegistry& instance();  // the built-in policies, registered on first use
 };
 
 // Plan helpers shared by policies.

@@ -15,7 +15,8 @@ class StaticPolicy final : public Policy {
 }  // namespace
 
 void register_static_policy(PolicyRegistry& registry) {
-  registry.add({"static", "baseline: top SM clock for every kernel and every wait, fixed batch and parallelism",
+  registry.add({"static",
+                "baseline: top SM clock for every kernel and every wait, fixed batch and parallelism",
                 {},
                 [](MapReader&) { return std::make_unique<StaticPolicy>(); }});
 }

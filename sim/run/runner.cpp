@@ -80,7 +80,8 @@ std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, con
       {"avg_gpu_power_w", steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.gpus) : 0.0},
       {"peak_gpu_power_w", peak},
       {"gpu_hours", run.time_s * program.gpus / 3600.0},
-      {"mfu", steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.gpus * peak_flops) : 0.0},
+      {"mfu",
+       steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.gpus * peak_flops) : 0.0},
       {"samples_per_s", steady.time_s > 0 ? program.samples_per_step / steady.time_s : 0.0},
       {"tokens_per_s", steady.time_s > 0 ? program.tokens_per_step / steady.time_s : 0.0},
       {"energy_per_sample_j", steady.energy_j / program.samples_per_step},
@@ -94,7 +95,9 @@ std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, con
   return m;
 }
 
-double percent_less(double baseline, double value) { return baseline > 0 ? 100.0 * (baseline - value) / baseline : 0.0; }
+double percent_less(double baseline, double value) {
+  return baseline > 0 ? 100.0 * (baseline - value) / baseline : 0.0;
+}
 
 }  // namespace
 
@@ -130,9 +133,9 @@ RunResult run_scenario(const Scenario& s) {
     ComparisonRow row;
     row.policy = p.name;
     row.energy_saving_pct = percent_less(base.metric("energy_j"), p.metric("energy_j"));
-    row.time_overhead_pct = -percent_less(base.metric("run_time_s"), p.metric("run_time_s"));
+    row.time_overhead_pct = 0.0 - percent_less(base.metric("run_time_s"), p.metric("run_time_s"));
     row.co2e_saving_pct = percent_less(base.metric("co2e_kg"), p.metric("co2e_kg"));
-    row.avg_power_change_pct = -percent_less(base.metric("avg_power_w"), p.metric("avg_power_w"));
+    row.avg_power_change_pct = 0.0 - percent_less(base.metric("avg_power_w"), p.metric("avg_power_w"));
     result.comparison.push_back(row);
   }
   return result;

@@ -10,7 +10,8 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
   for (int i = 0; i < p.clock_steps(); ++i) {
     const double f = p.clock_at_step(i);
     const double v = gpu.power().voltage_v(f);
-    clocks_.push_back({p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
+    clocks_.push_back(
+        {p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
   }
   const LinkCost link{p.nvlink_bandwidth_bps * node.link_efficiency, node.link_latency_s};
   for (const Collective& c : program.collectives) {
@@ -18,7 +19,8 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
     const double seconds = c.kind == CollectiveKind::AllReduce ? ring_allreduce_seconds(c.bytes, n, link)
                                                                : ring_half_seconds(c.bytes, n, link);
     collective_time_.push_back(seconds_to_time(seconds));
-    collective_link_j_.push_back(ring_bytes_sent_per_rank(c.kind, c.bytes, n) * n * node.link_energy_j_per_byte);
+    collective_link_j_.push_back(ring_bytes_sent_per_rank(c.kind, c.bytes, n) * n *
+                                 node.link_energy_j_per_byte);
   }
 }
 
@@ -26,7 +28,8 @@ void StepSimulator::reset(const ClockPlan& plan) {
   const GpuProfile& p = gpu_->profile();
   const int steps = p.clock_steps();
   // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
-  std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps), TaskTiming{-1, 0, 0, 0, 0});
+  std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps),
+                                TaskTiming{-1, 0, 0, 0, 0});
   const bool overlaps_comm = !program_->collectives.empty();
   const double overlap_activity = overlaps_comm ? p.power.comm_activity : 0.0;
   const double overlap_memory = overlaps_comm ? p.power.comm_memory_utilisation : 0.0;
@@ -39,16 +42,18 @@ void StepSimulator::reset(const ClockPlan& plan) {
     if (cached.duration < 0) {
       const KernelRun run = gpu_->run_capped(program_->kernels[task.index].work, p.clock_at_step(requested),
                                              overlap_activity, overlap_memory);
-      cached = TaskTiming{run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation),
-                          static_cast<ClockStep>(std::lround((run.clock_mhz - p.clock_min_mhz) / p.clock_step_mhz)),
-                          requested};
+      cached = TaskTiming{
+          run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation),
+          static_cast<ClockStep>(std::lround((run.clock_mhz - p.clock_min_mhz) / p.clock_step_mhz)),
+          requested};
     }
     timing_[t] = cached;
   }
   wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    const double f = gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]), overlap_activity, overlap_memory);
+    const double f =
+        gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]), overlap_activity, overlap_memory);
     wait_clock_[g] = static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
     state_[g].clock = state_[g].requested = wait_clock_[g];
     set_power(g);
@@ -157,8 +162,8 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     s.computing = false;
     if (trace_ && trace_->keep_events) {
       const Kernel& k = program_->kernels[t.index];
-      emit_event(t.gpu, s.kernel_start, now, static_cast<EventKind>(k.work.kind), &k, p.clock_at_step(s.clock),
-                 s.energy_j - s.kernel_start_energy_j);
+      emit_event(t.gpu, s.kernel_start, now, static_cast<EventKind>(k.work.kind), &k,
+                 p.clock_at_step(s.clock), s.energy_j - s.kernel_start_energy_j);
     }
     if (s.requested != wait_clock_[t.gpu]) {  // a waiting GPU settles at its wait clock; no kernel is delayed
       s.requested = wait_clock_[t.gpu];

@@ -20,13 +20,13 @@ inline constexpr const char* kEventKindNames[] = {"tensor_gemm", "elementwise", 
 struct TraceEvent {
   std::uint32_t gpu;
   double t0_s, t1_s;
-  std::uint8_t kind;   // EventKind
-  std::uint8_t pass;   // Pass
+  std::uint8_t kind;  // EventKind
+  std::uint8_t pass;  // Pass
   std::uint16_t layer;
   std::uint16_t label;
   std::uint32_t step;
   double clock_mhz;
-  double energy_j;     // kernels: the GPU's energy over the kernel; collectives: link energy per rank
+  double energy_j;  // kernels: the GPU's energy over the kernel; collectives: link energy per rank
   bool operator==(const TraceEvent&) const = default;
 };
 

@@ -32,9 +32,9 @@ struct Workload {
   std::vector<Layer> layers;
   std::vector<Kernel> optimizer;  // once per step, after the gradients are reduced
   std::vector<std::string> labels;
-  double parameters = 0;        // total model parameters
+  double parameters = 0;  // total model parameters
   double samples_per_microbatch = 0;
-  double tokens_per_sample = 1;  // 1 for images
+  double tokens_per_sample = 1;       // 1 for images
   double model_flops_per_sample = 0;  // forward + backward, no recomputation (MFU's numerator)
   double activation_bytes_per_microbatch = 0;
 

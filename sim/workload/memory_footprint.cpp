@@ -12,11 +12,12 @@ constexpr double kReservedBytes = 2.0 * kGiB;
 
 std::string MemoryFootprint::describe() const {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "weights %.1f GiB + gradients %.1f GiB + optimizer %.1f GiB + activations %.1f GiB + reserved "
-                "%.1f GiB = %.1f GiB",
-                weights_bytes / kGiB, gradients_bytes / kGiB, optimizer_bytes / kGiB, activations_bytes / kGiB,
-                reserved_bytes / kGiB, total_bytes() / kGiB);
+  std::snprintf(
+      buf, sizeof buf,
+      "weights %.1f GiB + gradients %.1f GiB + optimizer %.1f GiB + activations %.1f GiB + reserved "
+      "%.1f GiB = %.1f GiB",
+      weights_bytes / kGiB, gradients_bytes / kGiB, optimizer_bytes / kGiB, activations_bytes / kGiB,
+      reserved_bytes / kGiB, total_bytes() / kGiB);
   return buf;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "util/registry.hpp"
 #include "workload/kernel.hpp"
 #include "workload/model_spec.hpp"
 
@@ -18,18 +19,9 @@ struct ModelFamily {
   std::string sample_unit;  // "sequence" or "image"
 };
 
-class ModelFamilyRegistry {
+class ModelFamilyRegistry : public Registry<ModelFamily> {
  public:
-  static ModelFamilyRegistry& instance();
-  void add(ModelFamily family);
-  const ModelFamily* find(const std::string& name) const;
-  const std::vector<ModelFamily>& all() const { return families_; }
-
- private:
-  std::vector<ModelFamily> families_;
+  static const ModelFamilyRegistry& instance();  // the built-in families, registered on first use
 };
-
-// Registers the built-in families; called once by whoever first needs the registry.
-void register_builtin_model_families(ModelFamilyRegistry& registry);
 
 }  // namespace wattsim

@@ -15,10 +15,10 @@ struct ModelSpec {
   int layers = 0;
   int hidden = 0;
   int heads = 0;
-  int kv_heads = 0;    // grouped-query attention; equal to heads for multi-head attention
+  int kv_heads = 0;  // grouped-query attention; equal to heads for multi-head attention
   int ffn_hidden = 0;
   int vocab = 0;
-  int seq_len = 0;     // default sequence length; a scenario may override
+  int seq_len = 0;  // default sequence length; a scenario may override
   bool tied_embeddings = true;
   bool gated_ffn = false;  // SwiGLU (three FFN matrices) instead of GeLU (two)
   bool learned_positions = true;

@@ -44,7 +44,8 @@ class ResNetBuilder {
     Shape x = conv_bn(L, "conv1", in, width, 1, 1, true);
     x = conv_bn(L, "conv2", x, width, 3, stride, true);
     x = conv_bn(L, "conv3", x, out_channels, 1, 1, false);
-    if (stride != 1 || in.channels != out_channels) conv_bn(L, "downsample", in, out_channels, 1, stride, false);
+    if (stride != 1 || in.channels != out_channels)
+      conv_bn(L, "downsample", in, out_channels, 1, stride, false);
     L.vector("residual.relu", KernelKind::Elementwise, b_ * x.size * x.size * x.channels, 2, 1, 2);
     return x;
   }

@@ -24,7 +24,8 @@ void add_adam_optimizer(Workload& workload, double parameters) {
 }
 
 StepProgram build_data_parallel_step(const Workload& w, const DataParallelPlan& plan) {
-  if (plan.dp < 1 || plan.microbatches < 1) throw std::invalid_argument("data parallel plan: dp and microbatches >= 1");
+  if (plan.dp < 1 || plan.microbatches < 1)
+    throw std::invalid_argument("data parallel plan: dp and microbatches >= 1");
   StepProgram p;
   p.gpus = plan.dp;
   p.microbatches = plan.microbatches;
@@ -84,7 +85,8 @@ StepProgram build_data_parallel_step(const Workload& w, const DataParallelPlan& 
   for (int r = 0; r < plan.dp; ++r) {
     for (int mb = 0; mb < plan.microbatches; ++mb) {
       for (std::size_t l = 0; l < w.layers.size(); ++l)
-        for (std::uint32_t k = 0; k < w.layers[l].forward.size(); ++k) add_kernel(r, mb, forward_begin[l] + k);
+        for (std::uint32_t k = 0; k < w.layers[l].forward.size(); ++k)
+          add_kernel(r, mb, forward_begin[l] + k);
       for (std::size_t l = w.layers.size(); l-- > 0;) {
         TaskId last = 0;
         for (std::uint32_t k = 0; k < w.layers[l].backward.size(); ++k)

@@ -25,9 +25,9 @@ enum class TaskType : std::uint8_t { Kernel, Collective };
 
 struct StepTask {
   TaskType type = TaskType::Kernel;
-  std::uint16_t gpu = 0;         // kernels: the GPU; collectives: the first participant
+  std::uint16_t gpu = 0;  // kernels: the GPU; collectives: the first participant
   std::uint16_t microbatch = 0;
-  std::uint32_t index = 0;       // into StepProgram::kernels or ::collectives
+  std::uint32_t index = 0;  // into StepProgram::kernels or ::collectives
 };
 
 struct StepProgram {
@@ -45,8 +45,8 @@ struct StepProgram {
 
 struct DataParallelPlan {
   int dp = 1;
-  int microbatches = 1;             // gradient-accumulation steps per optimizer step
-  double bucket_bytes = 25.0 * (1 << 20);  // PyTorch DDP's default bucket_cap_mb = 25
+  int microbatches = 1;                     // gradient-accumulation steps per optimizer step
+  double bucket_bytes = 25.0 * (1 << 20);   // PyTorch DDP's default bucket_cap_mb = 25
   double gradient_bytes_per_parameter = 4;  // gradients reduced in fp32 (mixed precision)
 };
 
