@@ -82,9 +82,7 @@ int command_run(const std::vector<std::string>& args) {
   const std::string summary = vm["summary"].as<std::string>();
   if (summary != "table" && summary != "json" && summary != "none")
     throw po::error("--summary must be table, json or none");
-  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>()
-                                                : ModelCatalog::default_dir());
-  const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog);
+  const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog_for(vm));
   const RunResult result = run_scenario(scenario);
   if (vm.count("output"))
     write_results_hdf5(vm["output"].as<std::string>(), scenario, result,
@@ -98,20 +96,11 @@ int command_run(const std::vector<std::string>& args) {
 
 int command_validate(const std::vector<std::string>& args) {
   po::options_description opts("wattsim validate SCENARIO...");
-  opts.add_options()("help,h", "this text")("models", po::value<std::string>(), "models directory")(
-      "scenario", po::value<std::vector<std::string>>(), "scenario files");
-  po::positional_options_description pos;
-  pos.add("scenario", -1);
+  opts.add_options()("scenario", po::value<std::vector<std::string>>(), "scenario files");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return kOk;
-  }
+  if (!parse(args, opts, "scenario", -1, vm)) return kOk;
   if (!vm.count("scenario")) throw po::error("validate needs at least one scenario file");
-  const ModelCatalog catalog(vm.count("models") ? vm["models"].as<std::string>()
-                                                : ModelCatalog::default_dir());
+  const ModelCatalog catalog = catalog_for(vm);
   int status = kOk;
   for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
     try {
