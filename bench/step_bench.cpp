@@ -16,7 +16,9 @@ void BM_Step(benchmark::State& state, const char* scenario_file) {
       std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
   const wattsim::StepProgram program = wattsim::build_step_program(s);
   const wattsim::GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
-  wattsim::StepSimulator sim(program, gpu, s.node);
+  const wattsim::Topology topology = wattsim::build_cluster_topology(s);
+  const wattsim::NetworkModel network(topology, s.algorithm);
+  wattsim::StepSimulator sim(program, gpu, s.node, network, wattsim::ClusterPower::of(s, topology));
   sim.reset(wattsim::max_clock_plan(gpu, program));
   std::uint64_t events = 0;
   for (auto _ : state) {

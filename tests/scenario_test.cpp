@@ -44,7 +44,7 @@ const std::string kGood =
 TEST(Scenario, GoodInputIsAcceptedWithUnitsConverted) {
   const Scenario s = test::scenario_from_text(kGood + "energy: {carbon_intensity: 0.2 kg/kWh}\n");
   EXPECT_EQ(s.gpus, 2);
-  EXPECT_EQ(s.dp, 2);
+  EXPECT_EQ(s.plan.dp, 2);
   EXPECT_EQ(s.micro_batch, 32);
   EXPECT_EQ(s.microbatches(), 1);
   EXPECT_DOUBLE_EQ(s.carbon_g_per_kwh, 200.0);
@@ -152,17 +152,17 @@ TEST(Scenario, ImpossibleConfigurationsSayWhy) {
   EXPECT_TRUE(has_error(errors_of("name: x\nhardware: {gpu: V100-SXM2-32GB}\n"
                                   "workload: {model: resnet-50, precision: bf16, global_batch: 8}\n"),
                         R"(V100-SXM2-32GB has no bf16 tensor-core rate)"));
-  EXPECT_TRUE(
-      has_error(errors_of("name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\n"
-                          "workload: {model: gpt3-175b, global_batch: 8, micro_batch: 1}\n"),
-                R"(gpt3-175b does not fit in H100-SXM5-80GB memory \(74.5 GiB\) by [0-9.]+ GiB: weights)"));
+  EXPECT_TRUE(has_error(
+      errors_of("name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\n"
+                "workload: {model: gpt3-175b, global_batch: 8, micro_batch: 1}\n"),
+      R"(gpt3-175b does not fit in H100-SXM5-80GB memory \(74.5 GiB\): over by [0-9.]+ GiB: weights)"));
   EXPECT_TRUE(
       has_error(errors_of("name: x\nhardware: {gpu: A100-SXM4-80GB}\n"
                           "workload: {model: {family: gpt, layers: 2, hidden: 100, heads: 3, vocab: 10, "
                           "seq_len: 8}, global_batch: 8}\n"),
                 R"(hidden \(100\) must be divisible by heads \(3\))"));
   EXPECT_TRUE(has_error(errors_of(kGood + "parallelism: {dp: 4}\n"),
-                        R"(parallelism.dp = 4 must equal hardware.gpus = 2)"));
+                        R"(tp × pp × dp = 1 × 1 × 4 = 4 but the cluster has 2 GPUs)"));
 }
 
 TEST(Scenario, TrainingLengthConversions) {

@@ -28,7 +28,9 @@ RunResult run(const std::string& yaml) {
 }
 
 TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(8, "trace: full\n"));
+  // Every GPU simulated (no symmetry), so every participant records the collective.
+  const Scenario s =
+      test::scenario_from_text(test::tiny_gpt_yaml(8, "trace: full\nparallelism: {symmetric: false}\n"));
   const RunResult r = run_scenario(s);
   const StepProgram program = build_step_program(s);
   ASSERT_FALSE(program.collectives.empty());
@@ -47,7 +49,8 @@ TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
 }
 
 TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
-  const RunResult r = run(test::tiny_gpt_yaml(4, "trace: full\ntraining: {steps: 3, simulated_steps: 3}\n"));
+  const RunResult r = run(test::tiny_gpt_yaml(
+      4, "trace: full\ntraining: {steps: 3, simulated_steps: 3}\nparallelism: {symmetric: false}\n"));
   for (const PolicyResult& p : r.policies) {
     double integral = 0;
     for (const PowerSegment& seg : p.trace.power) integral += seg.watts * (seg.t1_s - seg.t0_s);

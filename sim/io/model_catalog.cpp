@@ -117,6 +117,7 @@ ModelCatalog::ModelCatalog(std::string models_dir) : dir_(std::move(models_dir))
   gpus_ = scan(fs::path(dir_) / "gpus");
   nodes_ = scan(fs::path(dir_) / "nodes");
   workloads_ = scan(fs::path(dir_) / "workloads");
+  fabrics_ = scan(fs::path(dir_) / "fabrics");
 }
 
 std::string ModelCatalog::default_dir() {
@@ -234,6 +235,9 @@ constexpr ParamSpec kNodeSpecs[] = {
     integer("switch_count", "NVSwitch chips", "0", 0, 64),
     quantity("switch_power", Dimension::Power, "power of one NVSwitch chip", "0 W", 0, 2000),
     quantity("host_power", Dimension::Power, "CPUs, DRAM, NICs and fans outside the GPU boards", "", 0, 1e5),
+    quantity("pcie_bandwidth", Dimension::Bandwidth, "GPU to NIC bandwidth per direction", "32 GB/s", 1e9,
+             1e12),
+    text("fabric", "fabric profile of multi-node clusters (wattsim list fabrics)", "hdr-infiniband"),
 };
 }  // namespace
 
@@ -253,8 +257,45 @@ NodeProfile load_node_profile(const std::string& file) {
   n.switch_count = static_cast<int>(r.integer("switch_count", 0));
   n.switch_w = r.quantity("switch_power", 0.0);
   n.host_w = r.quantity("host_power", 0.0);
+  n.pcie_bandwidth_bps = r.quantity("pcie_bandwidth", 32e9);
+  n.fabric = r.string("fabric", "hdr-infiniband");
   d.throw_if_any();
   return n;
+}
+
+namespace {
+constexpr ParamSpec kFabricSpecs[] = {
+    text("name", "fabric name, as node profiles and scenarios refer to it", ""),
+    text("description", "one line", "\"\""),
+    quantity("nic_bandwidth", Dimension::Bandwidth, "NIC line rate per direction", "", 1e8, 1e13),
+    number("efficiency", "achieved / line rate for large messages", "0.9", 0.05, 1),
+    quantity("nic_latency", Dimension::Time, "NIC and cable latency per message step", "2 us", 0, 1e-3),
+    quantity("switch_latency", Dimension::Time, "latency of one switch hop", "130 ns", 0, 1e-3),
+    integer("switch_radix", "ports per switch", "40", 4, 1024),
+    quantity("switch_power", Dimension::Power, "power of one switch", "", 0, 1e5),
+    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy per bit per link traversal", "5 pJ/bit",
+             0, 1e-9),
+};
+}  // namespace
+
+FabricProfile load_fabric_profile(const std::string& file) {
+  Diagnostics d(file);
+  const YAML::Node root = load_yaml_file(checked_file(file), d);
+  if (!root.IsMap()) d.throw_if_any();
+  MapReader r(root, "fabric profile", kFabricSpecs, d);
+  FabricProfile f;
+  f.file = file;
+  f.name = r.string("name", "");
+  f.description = r.string("description", "");
+  f.nic_bandwidth_bps = r.quantity("nic_bandwidth", 25e9);
+  f.efficiency = r.number("efficiency", 0.9);
+  f.nic_latency_s = r.quantity("nic_latency", 2e-6);
+  f.switch_latency_s = r.quantity("switch_latency", 130e-9);
+  f.switch_radix = static_cast<int>(r.integer("switch_radix", 40));
+  f.switch_w = r.quantity("switch_power", 0.0);
+  f.energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit", 5e-12);
+  d.throw_if_any();
+  return f;
 }
 
 namespace {

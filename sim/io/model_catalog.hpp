@@ -8,6 +8,7 @@
 
 #include "hardware/gpu_profile.hpp"
 #include "io/diagnostics.hpp"
+#include "network/fabric.hpp"
 #include "network/node_profile.hpp"
 #include "workload/model_spec.hpp"
 
@@ -29,6 +30,7 @@ class ModelCatalog {
   const std::vector<CatalogEntry>& gpus() const { return gpus_; }
   const std::vector<CatalogEntry>& nodes() const { return nodes_; }
   const std::vector<CatalogEntry>& workloads() const { return workloads_; }
+  const std::vector<CatalogEntry>& fabrics() const { return fabrics_; }
 
   // Looks a name up (case-insensitively); nullptr if absent.
   static const CatalogEntry* find(const std::vector<CatalogEntry>& entries, const std::string& name);
@@ -38,12 +40,13 @@ class ModelCatalog {
 
  private:
   std::string dir_;
-  std::vector<CatalogEntry> gpus_, nodes_, workloads_;
+  std::vector<CatalogEntry> gpus_, nodes_, workloads_, fabrics_;
 };
 
 // Each loader reads one file and throws InputError listing every problem in it.
 GpuProfile load_gpu_profile(const std::string& file);
 NodeProfile load_node_profile(const std::string& file);
+FabricProfile load_fabric_profile(const std::string& file);
 ModelSpec load_model_spec(const std::string& file);
 // A model architecture given as a mapping (a file's root or a scenario's inline `model:`).
 ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& diagnostics);

@@ -5,11 +5,24 @@
 #include <fstream>
 #include <sstream>
 
+#include <numeric>
 #include "hardware/gpu_model.hpp"
+
 #include "workload/memory_footprint.hpp"
 #include "workload/model_family.hpp"
 
 namespace wattsim {
+
+MicrobatchShape microbatch_shape(const Scenario& s) {
+  MicrobatchShape shape;
+  shape.micro_batch = s.micro_batch;
+  shape.seq_len = s.seq_len;
+  shape.bytes_per_element = bytes_per_element(s.precision);
+  shape.flash_attention = s.flash_attention;
+  shape.tp = s.plan.tp;
+  shape.sequence_parallel = s.sequence_parallel;
+  return shape;
+}
 
 std::string_view to_string(TraceDetail d) {
   switch (d) {
@@ -34,6 +47,7 @@ constexpr ParamSpec kRootSpecs[] = {
     section("hardware", "GPU model, node and count, power cap"),
     section("workload", "model, precision, sequence length and batch"),
     section("parallelism", "how the work is split over GPUs", "data parallel over all GPUs"),
+    section("network", "how communication is simulated", "analytical, ring"),
     section("training", "length of the training run", "steps: 1000"),
     section("energy", "facility overhead and grid carbon intensity", "pue 1.1, 475 g/kWh"),
     list("policies", "policies to compare (names, or name: {parameters})", "[static, pass-dvfs]"),
@@ -42,8 +56,17 @@ constexpr ParamSpec kRootSpecs[] = {
 constexpr ParamSpec kHardwareSpecs[] = {
     text("gpu", "GPU profile (wattsim list gpus)", ""),
     text("node", "node profile (wattsim list nodes)", "the GPU profile's default node"),
-    integer("gpus", "GPUs used in the node", "all of the node's", 1, 4096),
+    integer("gpus", "GPUs used in each node", "all of the node's", 1, 4096),
+    integer("nodes", "nodes in the cluster", "1", 1, 1e6),
+    text("fabric", "how nodes are cabled (wattsim list fabrics)", "fat-tree-2l"),
+    text("fabric_profile", "NICs and switches (models/fabrics)", "the node profile's"),
+    number("oversubscription", "leaf down-links per up-link", "1", 1, 64),
     quantity("power_cap", Dimension::Power, "per-GPU power limit", "the profile's TDP", 1, 5000),
+};
+constexpr ParamSpec kNetworkSpecs[] = {
+    text("fidelity", "analytical (closed forms) or flow (max-min fair sharing of links)", "analytical",
+         "analytical|flow"),
+    text("algorithm", "collective algorithm (wattsim list algorithms)", "ring", "ring|tree|hierarchical"),
 };
 constexpr ParamSpec kWorkloadSpecs[] = {
     {"model", ParamType::MapOrString, "zoo name (wattsim list workloads) or an inline architecture"},
@@ -54,8 +77,18 @@ constexpr ParamSpec kWorkloadSpecs[] = {
     flag("flash_attention", "fused attention that keeps no s² scores", "true"),
 };
 constexpr ParamSpec kParallelismSpecs[] = {
-    integer("dp", "data-parallel replicas", "hardware.gpus", 1, 1e6),
+    integer("tp", "tensor-parallel degree (Megatron column/row splits)", "1", 1, 1024),
+    integer("pp", "pipeline-parallel stages", "1", 1, 4096),
+    integer("dp", "data-parallel replicas", "GPUs / (tp x pp)", 1, 1e6),
+    text("schedule", "pipeline schedule", "1f1b", "gpipe|1f1b|interleaved"),
+    integer("virtual_stages", "model chunks per stage (interleaved 1F1B)", "1", 1, 64),
+    integer("zero_stage", "ZeRO stage: shard optimizer states (1), gradients (2), weights (3)", "0", 0, 3),
+    text("recompute", "activation recomputation", "none", "none|selective|full"),
+    flag("sequence_parallel", "split norms and dropouts over the TP group (needs tp > 1)", "false"),
+    text("rank_order", "how ranks map to GPUs, fastest-varying first", "tp-pp-dp", "tp-pp-dp|tp-dp-pp"),
+    flag("symmetric", "simulate one GPU per pipeline stage for its identical TP and DP peers", "true"),
     quantity("gradient_bucket", Dimension::Bytes, "gradient all-reduce bucket size", "25 MiB", 1024, 1e12),
+    flag("overlap_grad_reduce", "reduce gradient buckets while the backward pass goes on", "true"),
 };
 constexpr ParamSpec kTrainingSpecs[] = {
     optional(number("steps", "optimizer steps in the run", "", 0, 1e15)),
@@ -119,10 +152,32 @@ void read_hardware(Reader& in, MapReader& root, Scenario& s, bool& hardware_ok) 
     }
   }
   s.gpus = static_cast<int>(hw.integer("gpus", hardware_ok ? s.node.gpus_per_node : 1));
+  s.nodes = static_cast<int>(hw.integer("nodes", 1));
   if (hardware_ok && s.gpus > s.node.gpus_per_node)
     hw.error("gpus", "hardware.gpus = " + std::to_string(s.gpus) + " exceeds the " +
-                         std::to_string(s.node.gpus_per_node) + " GPUs of a " + s.node.name +
-                         " node (multi-node clusters are not supported yet)");
+                         std::to_string(s.node.gpus_per_node) + " GPUs of a " + s.node.name + " node");
+  else if (hardware_ok && s.nodes > 1 && s.gpus != s.node.gpus_per_node)
+    hw.error("gpus", "a multi-node cluster uses every GPU of each node: hardware.gpus must be " +
+                         std::to_string(s.node.gpus_per_node) + " or left out");
+  s.fabric_choice.kind = hw.string("fabric", "fat-tree-2l");
+  if (!FabricRegistry::instance().find(s.fabric_choice.kind))
+    hw.error("fabric",
+             "unknown fabric '" + s.fabric_choice.kind + "'; known: " + FabricRegistry::instance().names());
+  s.fabric_choice.oversubscription = hw.number("oversubscription", 1.0);
+  const std::string fabric_name = hw.string("fabric_profile", hardware_ok ? s.node.fabric : "");
+  if (hardware_ok && s.nodes > 1) {
+    const CatalogEntry* entry = ModelCatalog::find(in.catalog.fabrics(), fabric_name);
+    if (!entry) {
+      hw.error(hw.has("fabric_profile") ? "fabric_profile" : "nodes",
+               ModelCatalog::unknown_message("fabric profile", fabric_name, in.catalog.fabrics()));
+    } else {
+      try {
+        s.fabric = load_fabric_profile(entry->file);
+      } catch (const InputError& e) {
+        in.d.merge(e.diagnostics());
+      }
+    }
+  }
   s.power_cap_w = hw.quantity("power_cap", hardware_ok ? s.gpu.tdp_w : 0.0);
   if (hardware_ok && hw.has("power_cap")) {
     if (s.power_cap_w < s.gpu.min_power_cap_w || s.power_cap_w > s.gpu.tdp_w) {
@@ -162,6 +217,41 @@ void read_workload(Reader& in, MapReader& root, Scenario& s) {
   s.global_batch = static_cast<int>(wl.integer("global_batch", 1));
   s.micro_batch = static_cast<int>(wl.integer("micro_batch", 0));
   s.flash_attention = wl.boolean("flash_attention", true);
+}
+
+void read_parallelism(MapReader& root, Scenario& s, Diagnostics& d) {
+  MapReader par(root.node("parallelism"), "parallelism", kParallelismSpecs, d, root.map_mark());
+  ParallelPlan& p = s.plan;
+  p.tp = static_cast<int>(par.integer("tp", 1));
+  p.pp = static_cast<int>(par.integer("pp", 1));
+  p.dp = static_cast<int>(par.integer("dp", std::max(1, s.total_gpus() / (p.tp * p.pp))));
+  const std::string schedule = par.string("schedule", "1f1b");
+  p.schedule = schedule == "gpipe"         ? PipelineSchedule::GPipe
+               : schedule == "interleaved" ? PipelineSchedule::Interleaved
+                                           : PipelineSchedule::OneFOneB;
+  p.virtual_stages = static_cast<int>(par.integer("virtual_stages", 1));
+  p.zero_stage = static_cast<int>(par.integer("zero_stage", 0));
+  const std::string recompute = par.string("recompute", "none");
+  p.recompute = recompute == "full"        ? Recompute::Full
+                : recompute == "selective" ? Recompute::Selective
+                                           : Recompute::None;
+  s.sequence_parallel = par.boolean("sequence_parallel", false);
+  p.data_before_pipeline = par.string("rank_order", "tp-pp-dp") == "tp-dp-pp";
+  p.symmetric = par.boolean("symmetric", true);
+  p.bucket_bytes = par.quantity("gradient_bucket", p.bucket_bytes);
+  p.overlap_grad_reduce = par.boolean("overlap_grad_reduce", true);
+  const YAML::Mark where = par.map_mark();
+  if (p.tp * p.pp * p.dp != s.total_gpus())
+    d.error(where, "parallelism: tp × pp × dp = " + std::to_string(p.tp) + " × " + std::to_string(p.pp) +
+                       " × " + std::to_string(p.dp) + " = " + std::to_string(p.tp * p.pp * p.dp) +
+                       " but the cluster has " + std::to_string(s.total_gpus()) + " GPUs");
+  if (p.virtual_stages > 1 && p.schedule != PipelineSchedule::Interleaved)
+    par.error("virtual_stages", "parallelism.virtual_stages > 1 needs schedule: interleaved");
+  if (p.schedule == PipelineSchedule::Interleaved && p.pp < 2)
+    par.error("schedule", "the interleaved schedule needs pp >= 2");
+  if (s.sequence_parallel && p.tp < 2) par.error("sequence_parallel", "sequence parallelism needs tp > 1");
+  if (!p.symmetric && p.zero_stage == 3)
+    par.error("symmetric", "ZeRO-3 is simulated with symmetric replicas only; set symmetric: true");
 }
 
 void read_policies(Reader& in, MapReader& root, Scenario& s) {
@@ -214,21 +304,24 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
   }
 }
 
-// Checks that need the whole configuration: divisibility, memory, supported precision and clocks.
+// Checks that need the whole configuration: divisibility, memory, supported precision.
 void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   auto& d = in.d;
   const YAML::Mark where = root.mark("workload");
-  if (s.dp != s.gpus) {
-    d.error(root.mark("parallelism"), "parallelism.dp = " + std::to_string(s.dp) +
-                                          " must equal hardware.gpus = " + std::to_string(s.gpus) +
-                                          " (tensor and pipeline parallelism come later)");
+  const YAML::Mark par = root.mark("parallelism");
+  ParallelPlan& p = s.plan;
+  if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / p.dp);
+  if (s.global_batch % (p.dp * s.micro_batch) != 0) {
+    d.error(where, "workload.global_batch = " + std::to_string(s.global_batch) +
+                       " is not a multiple of dp × micro_batch = " + std::to_string(p.dp) + " × " +
+                       std::to_string(s.micro_batch));
     return;
   }
-  if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / s.dp);
-  if (s.global_batch % (s.dp * s.micro_batch) != 0) {
-    d.error(where, "workload.global_batch = " + std::to_string(s.global_batch) +
-                       " is not a multiple of dp × micro_batch = " + std::to_string(s.dp) + " × " +
-                       std::to_string(s.micro_batch));
+  p.microbatches = s.microbatches();
+  if (p.schedule == PipelineSchedule::Interleaved && p.microbatches % p.pp != 0) {
+    d.error(par, "the interleaved schedule needs microbatches per pipeline (" +
+                     std::to_string(p.microbatches) + ") to be a multiple of pp (" + std::to_string(p.pp) +
+                     ")");
     return;
   }
   if (s.gpu.tensor_peak_flops[static_cast<std::size_t>(s.precision)] <= 0) {
@@ -238,22 +331,45 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   }
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
   if (!family) return;
-  MicrobatchShape shape;
-  shape.micro_batch = s.micro_batch;
-  shape.seq_len = s.seq_len;
-  shape.bytes_per_element = bytes_per_element(s.precision);
-  shape.flash_attention = s.flash_attention;
-  const Workload w = family->build(s.model, shape);
-  const MemoryFootprint m = mixed_precision_adam_footprint(w.parameters, bytes_per_element(s.precision),
-                                                           w.activation_bytes_per_microbatch);
-  if (m.total_bytes() > s.gpu.memory_bytes) {
+  const ModelSpec& m = s.model;
+  if (family->sample_unit == "image") {
+    if (p.tp > 1)
+      d.error(par, "tensor parallelism splits transformer layers; " + m.name + " is a CNN: use tp: 1");
+    const int blocks = std::accumulate(m.stage_blocks.begin(), m.stage_blocks.end(), 0);
+    if (p.pp * p.virtual_stages > blocks)
+      d.error(par, "pp × virtual_stages = " + std::to_string(p.pp * p.virtual_stages) + " exceeds the " +
+                       std::to_string(blocks) + " blocks of " + m.name);
+  } else {
+    if (m.heads % p.tp != 0)
+      d.error(par, "tp = " + std::to_string(p.tp) + " does not divide the " + std::to_string(m.heads) +
+                       " attention heads of " + m.name + ": each TP rank must hold whole heads");
+    else if (m.kv_heads % p.tp != 0)
+      d.error(par, "tp = " + std::to_string(p.tp) + " does not divide the " + std::to_string(m.kv_heads) +
+                       " key/value heads of " + m.name);
+    if (m.ffn_hidden % p.tp != 0)
+      d.error(par, "tp = " + std::to_string(p.tp) + " does not divide the FFN size " +
+                       std::to_string(m.ffn_hidden));
+    if (m.layers % (p.pp * p.virtual_stages) != 0)
+      d.error(par, std::to_string(m.layers) + " layers do not split evenly over pp × virtual_stages = " +
+                       std::to_string(p.pp * p.virtual_stages) + " pipeline chunks");
+  }
+  if (!d.empty()) return;
+  const Workload w = family->build(m, microbatch_shape(s));
+  p.activation_bytes = bytes_per_element(s.precision) * s.micro_batch * std::max(1, s.seq_len) * m.hidden;
+  p.weight_bytes_per_parameter = bytes_per_element(s.precision);
+  for (int stage = 0; stage < p.pp; ++stage) {
+    const MemoryFootprint f = stage_footprint(w, p, stage);
+    if (f.total_bytes() <= s.gpu.memory_bytes) continue;
     std::ostringstream msg;
     msg << std::fixed;
     msg.precision(1);
-    msg << s.model.name << " does not fit in " << s.gpu.name << " memory (" << s.gpu.memory_bytes / (1 << 30)
-        << " GiB) by " << (m.total_bytes() - s.gpu.memory_bytes) / (1 << 30) << " GiB: " << m.describe()
-        << "; lower workload.micro_batch or use model parallelism";
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    msg << m.name << " does not fit in " << s.gpu.name << " memory (" << s.gpu.memory_bytes / gib << " GiB)";
+    if (p.pp > 1) msg << " on pipeline stage " << stage << " of " << p.pp;
+    msg << ": over by " << (f.total_bytes() - s.gpu.memory_bytes) / gib << " GiB: " << f.describe()
+        << "; lower workload.micro_batch, recompute activations, raise tp or pp, or use zero_stage";
     d.error(where, msg.str());
+    break;
   }
 }
 
@@ -280,9 +396,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   read_hardware(in, root, s, hardware_ok);
   read_workload(in, root, s);
 
-  MapReader par(root.node("parallelism"), "parallelism", kParallelismSpecs, d, root.map_mark());
-  s.dp = static_cast<int>(par.integer("dp", s.gpus));
-  s.gradient_bucket_bytes = par.quantity("gradient_bucket", s.gradient_bucket_bytes);
+  read_parallelism(root, s, d);
+  MapReader net(root.node("network"), "network", kNetworkSpecs, d, root.map_mark());
+  s.fidelity =
+      net.string("fidelity", "analytical") == "flow" ? NetworkFidelity::Flow : NetworkFidelity::Analytical;
+  s.algorithm = net.string("algorithm", "ring");
 
   MapReader tr(root.node("training"), "training", kTrainingSpecs, d, root.map_mark());
   const int given = tr.has("steps") + tr.has("samples") + tr.has("tokens");

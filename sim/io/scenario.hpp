@@ -8,9 +8,12 @@
 
 #include "hardware/gpu_profile.hpp"
 #include "io/model_catalog.hpp"
+#include "network/fabric.hpp"
+#include "network/network_model.hpp"
 #include "network/node_profile.hpp"
 #include "policy/policy.hpp"
 #include "workload/model_spec.hpp"
+#include "workload/step_program.hpp"
 
 namespace wattsim {
 
@@ -31,8 +34,13 @@ struct Scenario {
 
   GpuProfile gpu;
   NodeProfile node;
-  int gpus = 1;
+  int gpus = 1;  // in use in each node
+  int nodes = 1;
   double power_cap_w = 0;
+  FabricProfile fabric;
+  FabricChoice fabric_choice;
+  NetworkFidelity fidelity = NetworkFidelity::Analytical;
+  std::string algorithm = "ring";
 
   ModelSpec model;
   Precision precision = Precision::BF16;
@@ -41,8 +49,8 @@ struct Scenario {
   int micro_batch = 1;
   bool flash_attention = true;
 
-  int dp = 1;
-  double gradient_bucket_bytes = 25.0 * (1 << 20);
+  ParallelPlan plan;  // tp, pp, dp, schedule, ZeRO, recompute...; microbatches and bytes filled in
+  bool sequence_parallel = false;
 
   double total_steps = 1;
   int simulated_steps = 2;
@@ -53,8 +61,12 @@ struct Scenario {
   std::vector<PolicyChoice> policies;  // static first
   TraceDetail trace = TraceDetail::Steps;
 
-  int microbatches() const { return global_batch / (dp * micro_batch); }
+  int total_gpus() const { return gpus * nodes; }
+  int microbatches() const { return global_batch / (plan.dp * micro_batch); }
 };
+
+// The per-microbatch shape the workload families build kernels for.
+MicrobatchShape microbatch_shape(const Scenario& scenario);
 
 // Reads and validates a scenario; throws InputError with every problem found.
 Scenario load_scenario(const std::string& file, const ModelCatalog& catalog);

@@ -12,6 +12,10 @@ std::string_view to_string(CollectiveKind kind) {
       return "all-gather";
     case CollectiveKind::Broadcast:
       return "broadcast";
+    case CollectiveKind::AllToAll:
+      return "all-to-all";
+    case CollectiveKind::SendRecv:
+      return "send-recv";
   }
   return "collective";
 }

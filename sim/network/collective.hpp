@@ -7,7 +7,14 @@
 
 namespace wattsim {
 
-enum class CollectiveKind : std::uint8_t { AllReduce, ReduceScatter, AllGather, Broadcast };
+enum class CollectiveKind : std::uint8_t {
+  AllReduce,
+  ReduceScatter,
+  AllGather,
+  Broadcast,
+  AllToAll,
+  SendRecv
+};
 std::string_view to_string(CollectiveKind kind);
 
 struct LinkCost {

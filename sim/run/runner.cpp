@@ -18,18 +18,11 @@ double PolicyResult::metric(const std::string& metric_name) const {
 StepProgram build_step_program(const Scenario& s) {
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
   if (!family) throw std::invalid_argument("unknown model family " + s.model.family);
-  MicrobatchShape shape;
-  shape.micro_batch = s.micro_batch;
-  shape.seq_len = s.seq_len;
-  shape.bytes_per_element = bytes_per_element(s.precision);
-  shape.flash_attention = s.flash_attention;
-  Workload w = family->build(s.model, shape);
-  add_adam_optimizer(w, w.parameters);
-  DataParallelPlan plan;
-  plan.dp = s.dp;
-  plan.microbatches = s.microbatches();
-  plan.bucket_bytes = s.gradient_bucket_bytes;
-  return build_data_parallel_step(w, plan);
+  return build_step(family->build(s.model, microbatch_shape(s)), s.plan);
+}
+
+Topology build_cluster_topology(const Scenario& s) {
+  return build_topology(s.node, s.gpu, s.nodes, s.fabric, s.fabric_choice);
 }
 
 namespace {
@@ -77,11 +70,14 @@ std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, con
       {"energy_host_j", run.host_j},
       {"facility_energy_j", run.energy_j * s.pue},
       {"avg_power_w", steady.avg_power_w},
-      {"avg_gpu_power_w", steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.gpus) : 0.0},
+      {"avg_gpu_power_w", steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.total_gpus) : 0.0},
       {"peak_gpu_power_w", peak},
-      {"gpu_hours", run.time_s * program.gpus / 3600.0},
-      {"mfu",
-       steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.gpus * peak_flops) : 0.0},
+      {"gpu_hours", run.time_s * program.total_gpus / 3600.0},
+      {"mfu", steady.time_s > 0
+                  ? program.model_flops_per_step / (steady.time_s * program.total_gpus * peak_flops)
+                  : 0.0},
+      {"tflops_per_gpu",
+       steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.total_gpus) / 1e12 : 0.0},
       {"samples_per_s", steady.time_s > 0 ? program.samples_per_step / steady.time_s : 0.0},
       {"tokens_per_s", steady.time_s > 0 ? program.tokens_per_step / steady.time_s : 0.0},
       {"energy_per_sample_j", steady.energy_j / program.samples_per_step},
@@ -104,7 +100,9 @@ double percent_less(double baseline, double value) {
 RunResult run_scenario(const Scenario& s) {
   const StepProgram program = build_step_program(s);
   const GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
-  StepSimulator sim(program, gpu, s.node);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, s.algorithm);
+  StepSimulator sim(program, gpu, s.node, network, ClusterPower::of(s, topology));
   RunResult result;
   result.labels = program.labels;
   result.tasks_per_step = program.tasks.size();

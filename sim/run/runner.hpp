@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "io/scenario.hpp"
+#include "network/topology.hpp"
 #include "run/trace.hpp"
 #include "workload/step_program.hpp"
 
@@ -39,8 +40,9 @@ struct RunResult {
   std::uint64_t tasks_per_step = 0;
 };
 
-// Builds the step program of a scenario (exposed for tests and benchmarks).
+// Builds the step program and the cluster of a scenario (exposed for tests and benchmarks).
 StepProgram build_step_program(const Scenario& scenario);
+Topology build_cluster_topology(const Scenario& scenario);
 RunResult run_scenario(const Scenario& scenario);
 
 }  // namespace wattsim

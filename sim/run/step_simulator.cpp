@@ -1,11 +1,46 @@
 #include "run/step_simulator.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace wattsim {
 
-StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node)
-    : program_(&program), gpu_(&gpu), node_(&node), transition_(gpu.profile().clock_transition_ns) {
+ClusterPower ClusterPower::of(const Scenario& s, const Topology& topology) {
+  // A partly used single node is charged its share; multi-node clusters use whole nodes.
+  const double nodes = static_cast<double>(s.gpus) / s.node.gpus_per_node * s.nodes;
+  return {s.node.host_w * nodes, s.node.switch_count * s.node.switch_w * nodes + topology.switch_power_w()};
+}
+
+namespace {
+
+// Collectives of one kind over the same ranks and bytes cost the same: time each signature once.
+struct CollectiveKey {
+  CollectiveKind kind;
+  double bytes;
+  int first, size, stride, last;
+  std::size_t copies;
+  bool operator==(const CollectiveKey&) const = default;
+};
+struct CollectiveKeyHash {
+  std::size_t operator()(const CollectiveKey& k) const {
+    std::size_t h = std::hash<double>()(k.bytes);
+    for (std::size_t v : {static_cast<std::size_t>(k.kind), static_cast<std::size_t>(k.first),
+                          static_cast<std::size_t>(k.size), static_cast<std::size_t>(k.stride),
+                          static_cast<std::size_t>(k.last), k.copies})
+      h = h * 0x9E3779B97F4A7C15ull + v;
+    return h;
+  }
+};
+
+}  // namespace
+
+StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
+                             const NetworkModel& network, ClusterPower cluster)
+    : program_(&program),
+      gpu_(&gpu),
+      node_(&node),
+      cluster_(cluster),
+      transition_(gpu.profile().clock_transition_ns) {
   const GpuProfile& p = gpu.profile();
   for (int i = 0; i < p.clock_steps(); ++i) {
     const double f = p.clock_at_step(i);
@@ -13,14 +48,22 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
     clocks_.push_back(
         {p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
   }
-  const LinkCost link{p.nvlink_bandwidth_bps * node.link_efficiency, node.link_latency_s};
+  std::unordered_map<CollectiveKey, std::pair<SimTime, double>, CollectiveKeyHash> cache;
   for (const Collective& c : program.collectives) {
-    const int n = static_cast<int>(c.gpus.size());
-    const double seconds = c.kind == CollectiveKind::AllReduce ? ring_allreduce_seconds(c.bytes, n, link)
-                                                               : ring_half_seconds(c.bytes, n, link);
-    collective_time_.push_back(seconds_to_time(seconds));
-    collective_link_j_.push_back(ring_bytes_sent_per_rank(c.kind, c.bytes, n) * n *
-                                 node.link_energy_j_per_byte);
+    const int size = static_cast<int>(c.ranks.size());
+    const CollectiveKey key{c.kind,
+                            c.bytes,
+                            c.ranks.front(),
+                            size,
+                            size > 1 ? c.ranks[1] - c.ranks[0] : 0,
+                            c.ranks.back(),
+                            c.copy_offsets.size()};
+    auto it = cache.find(key);
+    if (it == cache.end())
+      it = cache.emplace(key, std::pair{seconds_to_time(network.analytical_seconds(c)), network.energy_j(c)})
+               .first;
+    collective_time_.push_back(it->second.first);
+    collective_link_j_.push_back(it->second.second);
   }
 }
 
@@ -197,16 +240,16 @@ StepRecord StepSimulator::run_step(Trace* trace) {
   StepRecord r;
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
     advance(g, now_);
-    r.gpu_busy_j += state_[g].busy_j - before[g].busy_j;
-    r.gpu_wait_j += state_[g].wait_j - before[g].wait_j;
-    r.memory_j += state_[g].memory_j - before[g].memory_j;
+    const double m = program_->gpu_multiplicity[g];  // the GPUs this one stands for
+    r.gpu_busy_j += m * (state_[g].busy_j - before[g].busy_j);
+    r.gpu_wait_j += m * (state_[g].wait_j - before[g].wait_j);
+    r.memory_j += m * (state_[g].memory_j - before[g].memory_j);
   }
   r.step = step_index_++;
   r.t_start_s = to_seconds(start_time);
   r.time_s = to_seconds(now_ - start_time);
-  const double node_share = static_cast<double>(program_->gpus) / node_->gpus_per_node;
-  r.network_j = (network_j_ - network_before) + node_->switch_count * node_->switch_w * node_share * r.time_s;
-  r.host_j = node_->host_w * node_share * r.time_s;
+  r.network_j = (network_j_ - network_before) + cluster_.switches_w * r.time_s;
+  r.host_j = cluster_.host_w * r.time_s;
   r.energy_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j + r.network_j + r.host_j;
   r.avg_power_w = r.time_s > 0 ? r.energy_j / r.time_s : 0.0;
   r.peak_gpu_power_w = peak_w_;

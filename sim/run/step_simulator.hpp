@@ -12,6 +12,8 @@
 
 #include "engine/executor.hpp"
 #include "hardware/gpu_model.hpp"
+#include "io/scenario.hpp"
+#include "network/network_model.hpp"
 #include "network/node_profile.hpp"
 #include "policy/clock_plan.hpp"
 #include "run/trace.hpp"
@@ -19,9 +21,17 @@
 
 namespace wattsim {
 
+// Power drawn by the cluster outside the GPUs, for the step's wall time.
+struct ClusterPower {
+  double host_w = 0;      // host share of every node in use
+  double switches_w = 0;  // NVSwitches of those nodes and the fabric's switches
+  static ClusterPower of(const Scenario& s, const Topology& topology);
+};
+
 class StepSimulator {
  public:
-  StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node);
+  StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
+                const NetworkModel& network, ClusterPower cluster);
 
   // Prepares the per-task timings for a plan and resets time and GPU state to the start of a run.
   void reset(const ClockPlan& plan);
@@ -71,6 +81,7 @@ class StepSimulator {
   const StepProgram* program_;
   const GpuModel* gpu_;
   const NodeProfile* node_;
+  ClusterPower cluster_;
   std::vector<ClockTable> clocks_;
   std::vector<TaskTiming> timing_;        // per task
   std::vector<SimTime> collective_time_;  // per collective

@@ -11,18 +11,16 @@ std::uint16_t Workload::label_id(const std::string& label) {
   return static_cast<std::uint16_t>(labels.size() - 1);
 }
 
-void Workload::finalize(int tensor_parallel) {
+void Workload::finalize() {
   parameters = 0;
   double forward_gemm_flops = 0;
   for (const Layer& layer : layers) {
-    parameters += layer.parameters;
-    for (const Kernel& k : layer.forward)
-      if (k.work.kind == KernelKind::TensorGemm) forward_gemm_flops += k.work.flops;
+    parameters += layer.model_parameters;
+    forward_gemm_flops += layer.model_gemm_flops;
   }
-  parameters *= tensor_parallel;
   // Model FLOPs count the forward and the backward (twice the forward) of the whole model, GEMMs only,
   // without recomputation: the convention of MFU (Chowdhery et al. 2022, App. B).
-  model_flops_per_sample = 3.0 * forward_gemm_flops * tensor_parallel / samples_per_microbatch;
+  model_flops_per_sample = 3.0 * forward_gemm_flops / samples_per_microbatch;
 }
 
 }  // namespace wattsim

@@ -6,23 +6,38 @@
 #include <vector>
 
 #include "hardware/kernel_work.hpp"
+#include "network/collective.hpp"
 
 namespace wattsim {
 
-enum class Pass : std::uint8_t { Forward, Backward, Optimizer, Communication };
-inline constexpr const char* kPassNames[] = {"forward", "backward", "optimizer", "communication"};
+// Activation recomputation (Korthikanti et al. 2022): none, the attention core only, or whole layers.
+enum class Recompute : std::uint8_t { None, Selective, Full };
+
+enum class Pass : std::uint8_t { Forward, Backward, Optimizer, Communication, Recompute };
+inline constexpr const char* kPassNames[] = {"forward", "backward", "optimizer", "communication",
+                                             "recompute"};
 
 struct Kernel {
   KernelWork work;
   Pass pass = Pass::Forward;
   std::uint16_t layer = 0;
   std::uint16_t label = 0;  // index into Workload::labels
+  // A collective over the tensor-parallel group in place of GPU work (Megatron's f/g operators).
+  bool tensor_collective = false;
+  CollectiveKind collective = CollectiveKind::AllReduce;
+  double message_bytes = 0;  // the whole tensor; each rank holds 1/t of it after a reduce-scatter
+  // Recomputed in the backward pass under selective recomputation (the attention core's s² work).
+  bool attention_core = false;
 };
 
 // The kernels of one layer for one microbatch on one GPU.
 struct Layer {
   std::string name;
-  double parameters = 0;  // this layer's parameters held by one GPU
+  double parameters = 0;        // held by one GPU (replicated ones counted in full)
+  double model_parameters = 0;  // this layer's share of the model's parameter count
+  double model_gemm_flops = 0;  // forward GEMM FLOPs of the whole layer (all TP ranks, no duplicates)
+  // Activation bytes one microbatch leaves in memory until its backward, per recompute mode.
+  double activation_bytes[3] = {0, 0, 0};
   std::vector<Kernel> forward;
   std::vector<Kernel> backward;
 };
@@ -40,7 +55,7 @@ struct Workload {
 
   std::uint16_t label_id(const std::string& label);
   // Sets the totals (parameters, model FLOPs per sample) from the layers once they are built.
-  void finalize(int tensor_parallel);
+  void finalize();
 };
 
 }  // namespace wattsim

@@ -8,8 +8,9 @@ namespace {
 constexpr double kFp32GradBytes = 4.0;  // weight gradients accumulate in fp32 (mixed-precision training)
 }
 
-LayerBuilder::LayerBuilder(Workload& workload, std::string name, double bytes_per_element)
-    : workload_(workload), e_(bytes_per_element) {
+LayerBuilder::LayerBuilder(Workload& workload, std::string name, double bytes_per_element,
+                           int tensor_parallel)
+    : workload_(workload), e_(bytes_per_element), tp_(tensor_parallel) {
   layer_.name = std::move(name);
 }
 
@@ -29,17 +30,33 @@ void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, dou
   (pass == Pass::Forward ? layer_.forward : layer_.backward).push_back(k);
 }
 
-void LayerBuilder::weight_gemm(const std::string& label, double m, double k, double n) {
+void LayerBuilder::weight_gemm(const std::string& label, double m, double k, double n, bool split) {
   const double flops = 2.0 * m * k * n;
+  layer_.model_gemm_flops += split ? flops * tp_ : flops;
   add(Pass::Forward, label, KernelKind::TensorGemm, flops, e_ * (m * k + k * n + m * n));
   // Backward in execution order after reversal: weight gradient, then input gradient.
   add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, flops, e_ * (m * n + k * n + m * k));
   add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
       e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n);
-  layer_.parameters += k * n;
+  add_parameters(k * n, split);
+}
+
+void LayerBuilder::tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes) {
+  Kernel k;
+  k.pass = pass;
+  k.label = workload_.label_id(label);
+  k.tensor_collective = true;
+  k.collective = kind;
+  k.message_bytes = bytes;
+  (pass == Pass::Forward ? layer_.forward : layer_.backward).push_back(k);
+}
+
+void LayerBuilder::mark_attention_core(std::size_t first_forward) {
+  for (std::size_t i = first_forward; i < layer_.forward.size(); ++i) layer_.forward[i].attention_core = true;
 }
 
 void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward) {
+  layer_.model_gemm_flops += flops * tp_;  // attention products are split over heads
   add(Pass::Forward, label, KernelKind::TensorGemm, flops, bytes_forward);
   add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * flops, 2.0 * bytes_forward);
 }

@@ -13,20 +13,32 @@ namespace wattsim {
 
 class LayerBuilder {
  public:
-  LayerBuilder(Workload& workload, std::string name, double bytes_per_element);
+  // tensor_parallel: how many ranks share this layer's split weights (1 without tensor parallelism).
+  LayerBuilder(Workload& workload, std::string name, double bytes_per_element, int tensor_parallel = 1);
   ~LayerBuilder();  // appends the finished layer to the workload
   LayerBuilder(const LayerBuilder&) = delete;
   LayerBuilder& operator=(const LayerBuilder&) = delete;
 
-  // A weight GEMM: activations (M×K) times weights (K×N), weights trainable.
-  void weight_gemm(const std::string& label, double m, double k, double n);
+  // A weight GEMM on one rank: activations (M×K) times weights (K×N). `split`: the weights are one
+  // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated.
+  void weight_gemm(const std::string& label, double m, double k, double n, bool split = true);
   // An activation-by-activation product (attention scores, attention-weighted values): no weights.
   void activation_gemm(const std::string& label, double flops, double bytes_forward);
   // Element-wise or reduction work over `elements` values.
   void vector(const std::string& label, KernelKind kind, double elements, double reads, double writes,
               double flops_per_element);
+  // A collective over the tensor-parallel group at this point of the forward (pass Forward) or of the
+  // backward (pass Backward: placed here in forward order, it runs after the backward of what follows).
+  void tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes);
+  // Marks the kernels added since `first_forward` as the attention core (selective recomputation).
+  std::size_t forward_count() const { return layer_.forward.size(); }
+  void mark_attention_core(std::size_t first_forward);
   // Parameters the layer holds outside its weight GEMMs (biases, norms, embeddings).
-  void add_parameters(double count) { layer_.parameters += count; }
+  // `count` parameters held by one rank; `split`: a shard of t times as many, else replicated.
+  void add_parameters(double count, bool split) {
+    layer_.parameters += count;
+    layer_.model_parameters += split ? count * tp_ : count;
+  }
   double bytes_per_element() const { return e_; }
 
  private:
@@ -34,6 +46,7 @@ class LayerBuilder {
   Workload& workload_;
   Layer layer_;
   double e_;
+  double tp_;
 };
 
 }  // namespace wattsim

@@ -1,6 +1,9 @@
 #include "workload/memory_footprint.hpp"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "workload/step_program.hpp"
 
 namespace wattsim {
 
@@ -28,6 +31,37 @@ MemoryFootprint mixed_precision_adam_footprint(double parameters, double weight_
   m.gradients_bytes = 4.0 * parameters;
   m.optimizer_bytes = 12.0 * parameters;
   m.activations_bytes = activations_bytes;
+  m.reserved_bytes = kReservedBytes;
+  return m;
+}
+
+MemoryFootprint stage_footprint(const Workload& w, const ParallelPlan& plan, int stage) {
+  double params = 0;
+  std::vector<double> chunk_activation(static_cast<std::size_t>(plan.virtual_stages), 0.0);
+  double largest_layer = 0;
+  for (int c = 0; c < plan.virtual_stages; ++c) {
+    const LayerRange r = chunk_layers(w.layers.size(), plan, stage, c);
+    for (std::size_t l = r.first; l < r.last; ++l) {
+      params += w.layers[l].parameters;
+      chunk_activation[static_cast<std::size_t>(c)] +=
+          w.layers[l].activation_bytes[static_cast<int>(plan.recompute)];
+      largest_layer = std::max(largest_layer, w.layers[l].activation_bytes[0]);
+    }
+  }
+  // Peak activation memory over the schedule: forwards add a chunk's activations, backwards free them.
+  double live = 0, peak = 0;
+  for (const PipelineOp& op : pipeline_schedule(plan, stage)) {
+    live += (op.forward ? 1.0 : -1.0) * chunk_activation[static_cast<std::size_t>(op.chunk)];
+    peak = std::max(peak, live);
+  }
+  // Recomputing a layer rebuilds its full activations for the duration of its backward.
+  if (plan.recompute != Recompute::None) peak += largest_layer;
+  const double dp = plan.dp;
+  MemoryFootprint m;
+  m.weights_bytes = plan.weight_bytes_per_parameter * params / (plan.zero_stage >= 3 ? dp : 1.0);
+  m.gradients_bytes = 4.0 * params / (plan.zero_stage >= 2 ? dp : 1.0);
+  m.optimizer_bytes = 12.0 * params / (plan.zero_stage >= 1 ? dp : 1.0);
+  m.activations_bytes = peak;
   m.reserved_bytes = kReservedBytes;
   return m;
 }

@@ -24,4 +24,12 @@ struct MemoryFootprint {
 MemoryFootprint mixed_precision_adam_footprint(double parameters, double weight_bytes_per_parameter,
                                                double activations_bytes);
 
+struct Workload;
+struct ParallelPlan;
+// One GPU of pipeline stage `stage`: its layers' weights, gradients and optimizer states (sharded over
+// the data-parallel group by ZeRO: optimizer states from stage 1, gradients from 2, weights at 3), and
+// the activations of the most microbatches the schedule keeps in flight on that stage (counted from the
+// schedule itself: p − s for 1F1B, all of them for GPipe).
+MemoryFootprint stage_footprint(const Workload& workload, const ParallelPlan& plan, int stage);
+
 }  // namespace wattsim

@@ -37,7 +37,8 @@ struct MicrobatchShape {
   int seq_len = 0;      // tokens per sample (transformers)
   double bytes_per_element = 2;
   bool flash_attention = true;
-  int tp = 1;  // tensor-parallel degree: GEMMs and heads split this many ways
+  int tp = 1;                      // tensor-parallel degree: GEMMs and heads split this many ways
+  bool sequence_parallel = false;  // norms and dropouts split over the TP group too (Korthikanti et al.)
 };
 
 }  // namespace wattsim

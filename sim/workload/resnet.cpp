@@ -32,13 +32,24 @@ class ResNetBuilder {
     L.weight_gemm(name + ".conv", m, k, out.channels);
     const double elements = m * out.channels;
     L.vector(name + ".bn", KernelKind::Reduction, elements, 2, 1, 6);
-    L.add_parameters(2.0 * out.channels);
+    L.add_parameters(2.0 * out.channels, false);
     if (relu) L.vector(name + ".relu", KernelKind::Elementwise, elements, 1, 1, 1);
     activation_bytes_ += 3.0 * elements * e_;
+    block_activation_ += 3.0 * elements * e_;
     return out;
   }
 
   Shape bottleneck(int index, Shape in, double width, double stride) {
+    Shape x = block(index, in, width, stride);
+    // Recomputation keeps only the block input.
+    Layer& layer = w_.layers.back();
+    layer.activation_bytes[0] = layer.activation_bytes[1] = block_activation_;
+    layer.activation_bytes[2] = b_ * in.size * in.size * in.channels * e_;
+    block_activation_ = 0;
+    return x;
+  }
+
+  Shape block(int index, Shape in, double width, double stride) {
     LayerBuilder L(w_, "block." + std::to_string(index), e_);
     const double out_channels = 4.0 * width;
     Shape x = conv_bn(L, "conv1", in, width, 1, 1, true);
@@ -56,6 +67,7 @@ class ResNetBuilder {
   Workload& w_;
   double b_, e_;
   double activation_bytes_ = 0;
+  double block_activation_ = 0;
 };
 
 Workload build_resnet(const ModelSpec& m, const MicrobatchShape& shape) {
@@ -82,11 +94,11 @@ Workload build_resnet(const ModelSpec& m, const MicrobatchShape& shape) {
     LayerBuilder L(w, "head", e);
     L.vector("avgpool", KernelKind::Reduction, b * x.size * x.size * x.channels, 1, 0, 1);
     L.weight_gemm("fc", b, x.channels, m.classes);
-    L.add_parameters(m.classes);
+    L.add_parameters(m.classes, false);
     L.vector("loss.cross_entropy", KernelKind::Reduction, b * m.classes, 1, 1, 5);
   }
   w.activation_bytes_per_microbatch = net.activation_bytes();
-  w.finalize(1);
+  w.finalize();
   return w;
 }
 

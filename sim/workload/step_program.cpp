@@ -1,5 +1,6 @@
 #include "workload/step_program.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace wattsim {
@@ -9,7 +10,7 @@ void add_adam_optimizer(Workload& workload, double parameters) {
   // master weight, both moments and the gradient, and writes the three fp32 states and the 16-bit weight:
   // 4·3 + 4 reads, 4·3 + 2 writes = 30 bytes and ~12 FLOPs. A gradient-norm pass for clipping reads the
   // gradients once more (Megatron and most trainers clip at 1.0).
-  const std::uint16_t layer = static_cast<std::uint16_t>(workload.layers.size());
+  const auto layer = static_cast<std::uint16_t>(workload.layers.size());
   Kernel norm;
   norm.work = KernelWork{2.0 * parameters, 4.0 * parameters, KernelKind::Reduction};
   norm.pass = Pass::Optimizer;
@@ -23,101 +24,402 @@ void add_adam_optimizer(Workload& workload, double parameters) {
   workload.optimizer = {norm, adam};
 }
 
-StepProgram build_data_parallel_step(const Workload& w, const DataParallelPlan& plan) {
-  if (plan.dp < 1 || plan.microbatches < 1)
-    throw std::invalid_argument("data parallel plan: dp and microbatches >= 1");
-  StepProgram p;
-  p.gpus = plan.dp;
-  p.microbatches = plan.microbatches;
-  p.labels = w.labels;
-  p.samples_per_step = w.samples_per_microbatch * plan.microbatches * plan.dp;
-  p.tokens_per_step = p.samples_per_step * w.tokens_per_sample;
-  p.model_flops_per_step = w.model_flops_per_sample * p.samples_per_step;
-
-  // Distinct kernels: each layer's forward list, each layer's backward list, then the optimizer.
-  std::vector<std::uint32_t> forward_begin, backward_begin;
-  for (const Layer& layer : w.layers) {
-    forward_begin.push_back(static_cast<std::uint32_t>(p.kernels.size()));
-    p.kernels.insert(p.kernels.end(), layer.forward.begin(), layer.forward.end());
+std::vector<PipelineOp> pipeline_schedule(const ParallelPlan& plan, int stage) {
+  const int p = plan.pp, m = plan.microbatches, v = plan.virtual_stages;
+  std::vector<PipelineOp> ops;
+  if (plan.schedule == PipelineSchedule::GPipe) {
+    for (int i = 0; i < m; ++i) ops.push_back({true, 0, i});
+    for (int i = 0; i < m; ++i) ops.push_back({false, 0, i});
+    return ops;
   }
-  for (const Layer& layer : w.layers) {
-    backward_begin.push_back(static_cast<std::uint32_t>(p.kernels.size()));
-    p.kernels.insert(p.kernels.end(), layer.backward.begin(), layer.backward.end());
-  }
-  const auto optimizer_begin = static_cast<std::uint32_t>(p.kernels.size());
-  p.kernels.insert(p.kernels.end(), w.optimizer.begin(), w.optimizer.end());
-
-  // Gradient buckets, filled in backward order (last layer first) as DDP does; each bucket's all-reduce
-  // may start once the last microbatch's backward pass has produced every gradient in it.
-  struct Bucket {
-    double bytes = 0;
-    std::size_t last_layer = 0;  // the layer whose backward completes the bucket
+  // 1F1B (PipeDream-Flush) and its interleaved form: a warm-up of forwards, then one forward and one
+  // backward in turn, then the remaining backwards. With v chunks, forward op k runs chunk
+  // (k mod p·v) / p on microbatch (k / p·v)·p + k mod p; backward op k the mirror chunk (Megatron-LM).
+  const int total = m * v;
+  auto op = [&](int k, bool forward) {
+    const int chunk = v == 1 ? 0 : (k % (p * v)) / p;
+    const int microbatch = v == 1 ? k : (k / (p * v)) * p + k % p;
+    return PipelineOp{forward, forward ? chunk : v - 1 - chunk, microbatch};
   };
-  std::vector<Bucket> buckets;
-  if (plan.dp > 1) {
-    Bucket open;
-    for (std::size_t l = w.layers.size(); l-- > 0;) {
-      open.bytes += w.layers[l].parameters * plan.gradient_bytes_per_parameter;
-      open.last_layer = l;
-      if (open.bytes >= plan.bucket_bytes) {
-        buckets.push_back(open);
-        open = Bucket{};
+  const int warmup = std::min(total, v == 1 ? p - stage - 1 : (p - stage - 1) * 2 + (v - 1) * p);
+  const int steady = total - warmup;
+  for (int k = 0; k < warmup; ++k) ops.push_back(op(k, true));
+  for (int k = 0; k < steady; ++k) {
+    ops.push_back(op(warmup + k, true));
+    ops.push_back(op(k, false));
+  }
+  for (int k = steady; k < total; ++k) ops.push_back(op(k, false));
+  return ops;
+}
+
+LayerRange chunk_layers(std::size_t layer_count, const ParallelPlan& plan, int stage, int chunk) {
+  // Layer 0 is the embedding (or stem) and the last is the head; the blocks between are split evenly
+  // over the p·v virtual stages, virtual stage c·p + s living on stage s as chunk c.
+  const std::size_t blocks = layer_count - 2;
+  const std::size_t chunks = static_cast<std::size_t>(plan.pp * plan.virtual_stages);
+  const std::size_t vs = static_cast<std::size_t>(chunk * plan.pp + stage);
+  std::size_t first = 1 + vs * blocks / chunks;
+  std::size_t last = 1 + (vs + 1) * blocks / chunks;
+  if (vs == 0) first = 0;
+  if (vs + 1 == chunks) last = layer_count;
+  return {first, last};
+}
+
+namespace {
+
+// Builds the DAG; one instance per call of build_step.
+class StepBuilder {
+ public:
+  StepBuilder(const Workload& w, const ParallelPlan& plan) : w_(w), plan_(plan) {}
+
+  StepProgram build() {
+    setup_program();
+    setup_kernel_table();
+    setup_gpus_and_streams();
+    for (int d = 0; d < sim_dp_; ++d)
+      for (int s = 0; s < plan_.pp; ++s) run_schedule(s, d);
+    for (const Link& link : links_) add_transfers(link);
+    for (int s = 0; s < plan_.pp; ++s) gradient_sync_and_optimizer(s);
+    p_.graph = g_.build();
+    return std::move(p_);
+  }
+
+ private:
+  struct Op {  // the first and last task of one pipeline op, as seen from TP rank 0
+    TaskId first = 0, last = 0;
+    bool built = false;
+  };
+  struct Link {  // a pipeline transfer from one op into another
+    int from_stage, from_chunk, to_stage, d;
+    PipelineOp op;
+  };
+
+  void setup_program() {
+    if (plan_.tp < 1 || plan_.pp < 1 || plan_.dp < 1 || plan_.microbatches < 1 || plan_.virtual_stages < 1)
+      throw std::invalid_argument("parallel plan: every degree must be at least 1");
+    if (w_.layers.size() < 2) throw std::invalid_argument("workload needs an embedding and a head layer");
+    if (!plan_.symmetric && plan_.zero_stage == 3)
+      throw std::invalid_argument("ZeRO-3 is simulated with symmetric replicas only");
+    p_.labels = w_.labels;
+    p_.microbatches = plan_.microbatches;
+    p_.total_gpus = plan_.tp * plan_.pp * plan_.dp;
+    p_.samples_per_step = w_.samples_per_microbatch * plan_.microbatches * plan_.dp;
+    p_.tokens_per_step = p_.samples_per_step * w_.tokens_per_sample;
+    p_.model_flops_per_step = w_.model_flops_per_sample * p_.samples_per_step;
+    sim_tp_ = plan_.symmetric ? 1 : plan_.tp;
+    sim_dp_ = plan_.symmetric ? 1 : plan_.dp;
+  }
+
+  void setup_kernel_table() {
+    for (const Layer& layer : w_.layers) {
+      forward_begin_.push_back(static_cast<std::uint32_t>(p_.kernels.size()));
+      p_.kernels.insert(p_.kernels.end(), layer.forward.begin(), layer.forward.end());
+      backward_begin_.push_back(static_cast<std::uint32_t>(p_.kernels.size()));
+      p_.kernels.insert(p_.kernels.end(), layer.backward.begin(), layer.backward.end());
+      recompute_begin_.push_back(static_cast<std::uint32_t>(p_.kernels.size()));
+      for (Kernel k : layer.forward) {
+        k.pass = Pass::Recompute;
+        p_.kernels.push_back(k);
       }
     }
-    if (open.bytes > 0) buckets.push_back(open);
+    // Per-stage optimizer kernels, sized for the stage's parameters (sharded over DP with ZeRO >= 1).
+    for (int s = 0; s < plan_.pp; ++s) {
+      double params = 0;
+      for (int c = 0; c < plan_.virtual_stages; ++c) {
+        const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
+        for (std::size_t l = r.first; l < r.last; ++l) params += w_.layers[l].parameters;
+      }
+      stage_parameters_.push_back(params);
+      Workload opt;
+      opt.labels = p_.labels;
+      opt.layers.resize(w_.layers.size());
+      add_adam_optimizer(opt, plan_.zero_stage >= 1 ? params / plan_.dp : params);
+      p_.labels = opt.labels;
+      optimizer_begin_.push_back(static_cast<std::uint32_t>(p_.kernels.size()));
+      p_.kernels.insert(p_.kernels.end(), opt.optimizer.begin(), opt.optimizer.end());
+      optimizer_count_ = static_cast<std::uint32_t>(opt.optimizer.size());
+    }
   }
 
-  TaskGraphBuilder g;
-  std::vector<StreamId> compute(plan.dp), comm(plan.dp);
-  for (int r = 0; r < plan.dp; ++r) {
-    compute[r] = g.add_stream();
-    comm[r] = g.add_stream();
+  int sim_gpu(int t, int s, int d) const { return (d * plan_.pp + s) * sim_tp_ + t; }
+
+  void setup_gpus_and_streams() {
+    p_.gpus = sim_tp_ * plan_.pp * sim_dp_;
+    const double multiplicity = plan_.symmetric ? static_cast<double>(plan_.tp) * plan_.dp : 1.0;
+    for (int d = 0; d < sim_dp_; ++d)
+      for (int s = 0; s < plan_.pp; ++s)
+        for (int t = 0; t < sim_tp_; ++t) {
+          p_.gpu_rank.push_back(plan_.rank(t, s, d));
+          p_.gpu_multiplicity.push_back(multiplicity);
+          compute_.push_back(g_.add_stream());
+          comm_.push_back(g_.add_stream());
+        }
+    // Pipeline transfer streams: per (data rank, TP rank, edge, direction); edge e joins stage e to e+1,
+    // the last one (stage p−1 back to 0) serving interleaved chunks.
+    transfer_.resize(static_cast<std::size_t>(sim_dp_ * sim_tp_ * plan_.pp * 2));
+    for (auto& s : transfer_) s = g_.add_stream();
+    ops_.assign(static_cast<std::size_t>(sim_dp_ * plan_.pp * plan_.virtual_stages * plan_.microbatches * 2),
+                {});
+    layer_done_.assign(static_cast<std::size_t>(sim_dp_) * w_.layers.size(), 0);
+    stage_last_.assign(static_cast<std::size_t>(sim_dp_ * plan_.pp), 0);
   }
-  auto add_kernel = [&](int gpu, int microbatch, std::uint32_t kernel) {
-    const TaskId id = g.add_task(compute[gpu]);
-    p.tasks.push_back(StepTask{TaskType::Kernel, static_cast<std::uint16_t>(gpu),
-                               static_cast<std::uint16_t>(microbatch), kernel});
+
+  StreamId transfer_stream(int d, int t, int edge, bool forward) const {
+    return transfer_[static_cast<std::size_t>(((d * sim_tp_ + t) * plan_.pp + edge) * 2 + (forward ? 0 : 1))];
+  }
+  Op& op_record(int d, int s, int chunk, int mb, bool forward) {
+    return ops_[static_cast<std::size_t>(
+        (((d * plan_.pp + s) * plan_.virtual_stages + chunk) * plan_.microbatches + mb) * 2 +
+        (forward ? 0 : 1))];
+  }
+  // Kernels of TP ranks are consecutive tasks; a collective is one task for the whole group.
+  TaskId for_rank(TaskId id, int t) const {
+    return p_.tasks[id].type == TaskType::Collective ? id : id + static_cast<TaskId>(t);
+  }
+
+  TaskId add_kernel(int gpu, int mb, std::uint32_t kernel) {
+    const TaskId id = g_.add_task(compute_[static_cast<std::size_t>(gpu)]);
+    p_.tasks.push_back(
+        {TaskType::Kernel, static_cast<std::uint32_t>(gpu), static_cast<std::uint16_t>(mb), kernel});
     return id;
-  };
+  }
 
-  // Layer l's last backward task on each GPU in the last microbatch, for bucket dependencies.
-  std::vector<std::vector<TaskId>> layer_done(w.layers.size(), std::vector<TaskId>(plan.dp));
-  for (int r = 0; r < plan.dp; ++r) {
-    for (int mb = 0; mb < plan.microbatches; ++mb) {
-      for (std::size_t l = 0; l < w.layers.size(); ++l)
-        for (std::uint32_t k = 0; k < w.layers[l].forward.size(); ++k)
-          add_kernel(r, mb, forward_begin[l] + k);
-      for (std::size_t l = w.layers.size(); l-- > 0;) {
-        TaskId last = 0;
-        for (std::uint32_t k = 0; k < w.layers[l].backward.size(); ++k)
-          last = add_kernel(r, mb, backward_begin[l] + k);
-        layer_done[l][r] = last;
+  TaskId add_collective(Collective c, const std::vector<StreamId>& streams, int mb) {
+    const TaskId id = g_.add_task(streams);
+    p_.tasks.push_back({TaskType::Collective, c.gpus.front(), static_cast<std::uint16_t>(mb),
+                        static_cast<std::uint32_t>(p_.collectives.size())});
+    p_.collectives.push_back(std::move(c));
+    return id;
+  }
+
+  // Offsets of the ranks that mirror rank (0, s, 0) in symmetric mode, along the listed dimensions.
+  std::vector<int> copies(bool over_t, bool over_d) const {
+    std::vector<int> offsets;
+    if (!plan_.symmetric) return offsets;
+    for (int d = 0; d < (over_d ? plan_.dp : 1); ++d)
+      for (int t = 0; t < (over_t ? plan_.tp : 1); ++t)
+        if (t || d) offsets.push_back(plan_.rank(t, 0, d) - plan_.rank(0, 0, 0));
+    return offsets;
+  }
+
+  TaskId tensor_collective(const Kernel& k, int s, int d, int mb) {
+    Collective c;
+    c.kind = k.collective;
+    c.group = CommGroup::Tensor;
+    c.bytes = k.message_bytes;
+    for (int t = 0; t < plan_.tp; ++t) c.ranks.push_back(plan_.rank(t, s, d));
+    c.copy_offsets = copies(false, true);  // every data-parallel replica's TP group, at the same moment
+    std::vector<StreamId> streams;
+    for (int t = 0; t < sim_tp_; ++t) {
+      c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, d)));
+      streams.push_back(compute_[static_cast<std::size_t>(sim_gpu(t, s, d))]);
+    }
+    return add_collective(std::move(c), streams, mb);
+  }
+
+  // The data-parallel group of TP rank t at stage s: one task over every simulated replica's comm stream.
+  TaskId data_collective(CollectiveKind kind, double bytes, int s, int t, int mb) {
+    Collective c;
+    c.kind = kind;
+    c.group = CommGroup::Data;
+    c.bytes = bytes;
+    for (int d = 0; d < plan_.dp; ++d) c.ranks.push_back(plan_.rank(t, s, d));
+    c.copy_offsets = copies(true, false);  // the other TP ranks' DP groups, at the same moment
+    std::vector<StreamId> streams;
+    for (int d = 0; d < sim_dp_; ++d) {
+      c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, d)));
+      streams.push_back(comm_[static_cast<std::size_t>(sim_gpu(t, s, d))]);
+    }
+    return add_collective(std::move(c), streams, mb);
+  }
+
+  // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
+  void add_kernels(Op& op, int s, int d, int mb, std::uint32_t begin, std::size_t n,
+                   bool only_attention_core) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const Kernel& k = p_.kernels[begin + i];
+      if (only_attention_core && !k.attention_core) continue;
+      if (k.tensor_collective && plan_.tp == 1) continue;
+      TaskId id = 0;
+      if (k.tensor_collective) {
+        id = tensor_collective(k, s, d, mb);
+      } else {
+        id = add_kernel(sim_gpu(0, s, d), mb, begin + static_cast<std::uint32_t>(i));
+        for (int t = 1; t < sim_tp_; ++t)
+          add_kernel(sim_gpu(t, s, d), mb, begin + static_cast<std::uint32_t>(i));
+      }
+      if (!op.built) op.first = id;
+      op.built = true;
+      op.last = id;
+    }
+  }
+
+  // ZeRO-3 (Rajbhandari et al. 2020): a layer's weights are gathered from the DP group before each use,
+  // on the communication stream, so gathers run ahead of the compute that needs them.
+  void add_layer(Op& op, int s, int d, int mb, std::uint32_t begin, std::size_t n, bool only_attention_core,
+                 std::size_t zero3_layer) {
+    const bool gather = plan_.zero_stage == 3 && plan_.dp > 1 && !only_attention_core;
+    TaskId gathered = 0;
+    if (gather)
+      gathered =
+          data_collective(CollectiveKind::AllGather,
+                          w_.layers[zero3_layer].parameters * plan_.weight_bytes_per_parameter, s, 0, mb);
+    const auto first_new = static_cast<TaskId>(g_.task_count());
+    add_kernels(op, s, d, mb, begin, n, only_attention_core);
+    if (gather && g_.task_count() > first_new) g_.add_dependency(gathered, first_new);
+  }
+
+  void run_schedule(int s, int d) {
+    for (const PipelineOp& pop : pipeline_schedule(plan_, s)) {
+      const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, pop.chunk);
+      Op op;
+      const int mb = pop.microbatch;
+      if (pop.forward) {
+        for (std::size_t l = r.first; l < r.last; ++l)
+          add_layer(op, s, d, mb, forward_begin_[l], w_.layers[l].forward.size(), false, l);
+      } else {
+        if (plan_.recompute == Recompute::Full)
+          for (std::size_t l = r.first; l < r.last; ++l)
+            add_layer(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), false, l);
+        for (std::size_t l = r.last; l-- > r.first;) {
+          if (plan_.recompute == Recompute::Selective)
+            add_kernels(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), true);
+          add_layer(op, s, d, mb, backward_begin_[l], w_.layers[l].backward.size(), false, l);
+          if (mb == last_backward_microbatch(s, pop.chunk))
+            layer_done_[static_cast<std::size_t>(d) * w_.layers.size() + l] = op.last;
+        }
+      }
+      if (!op.built) continue;
+      op_record(d, s, pop.chunk, mb, pop.forward) = op;
+      stage_last_[static_cast<std::size_t>(d * plan_.pp + s)] = op.last;
+      // The transfer into this op from the stage before it (forward) or after it (backward).
+      if (pop.forward) {
+        if (s > 0)
+          links_.push_back({s - 1, pop.chunk, s, d, pop});
+        else if (pop.chunk > 0)
+          links_.push_back({plan_.pp - 1, pop.chunk - 1, s, d, pop});
+      } else {
+        if (s < plan_.pp - 1)
+          links_.push_back({s + 1, pop.chunk, s, d, pop});
+        else if (pop.chunk < plan_.virtual_stages - 1)
+          links_.push_back({0, pop.chunk + 1, s, d, pop});
       }
     }
   }
 
-  TaskId last_collective = 0;
-  for (std::size_t b = 0; b < buckets.size(); ++b) {
-    Collective c;
-    c.kind = CollectiveKind::AllReduce;
-    c.bytes = buckets[b].bytes;
-    c.bucket = static_cast<std::uint16_t>(b);
-    for (int r = 0; r < plan.dp; ++r) c.gpus.push_back(static_cast<std::uint16_t>(r));
-    last_collective = g.add_task(comm);
-    p.tasks.push_back(StepTask{TaskType::Collective, 0, static_cast<std::uint16_t>(plan.microbatches - 1),
-                               static_cast<std::uint32_t>(p.collectives.size())});
-    p.collectives.push_back(std::move(c));
-    for (int r = 0; r < plan.dp; ++r) g.add_dependency(layer_done[buckets[b].last_layer][r], last_collective);
+  // The microbatch whose backward is the stage's last for that chunk: gradients are final after it.
+  int last_backward_microbatch(int s, int chunk) {
+    if (last_backward_.empty()) {
+      last_backward_.assign(static_cast<std::size_t>(plan_.pp * plan_.virtual_stages), -1);
+      for (int st = 0; st < plan_.pp; ++st)
+        for (const PipelineOp& op : pipeline_schedule(plan_, st))
+          if (!op.forward)
+            last_backward_[static_cast<std::size_t>(st * plan_.virtual_stages + op.chunk)] = op.microbatch;
+    }
+    return last_backward_[static_cast<std::size_t>(s * plan_.virtual_stages + chunk)];
   }
 
-  for (int r = 0; r < plan.dp; ++r) {
-    for (std::uint32_t k = 0; k < w.optimizer.size(); ++k) {
-      const TaskId id = add_kernel(r, plan.microbatches - 1, optimizer_begin + k);
-      if (k == 0 && !buckets.empty()) g.add_dependency(last_collective, id);
+  void add_transfers(const Link& link) {
+    // Point-to-point activation (forward) or gradient (backward) transfer between the GPUs of the two
+    // stages with the same TP and data rank; its own stream per pipeline edge and direction.
+    const Op& from = op_record(link.d, link.from_stage, link.from_chunk, link.op.microbatch, link.op.forward);
+    const Op& to = op_record(link.d, link.to_stage, link.op.chunk, link.op.microbatch, link.op.forward);
+    const bool forward = link.op.forward;
+    const int edge = forward ? link.from_stage : link.to_stage;  // edge e joins stage e and e+1 (mod p)
+    for (int t = 0; t < sim_tp_; ++t) {
+      Collective c;
+      c.kind = CollectiveKind::SendRecv;
+      c.group = CommGroup::Pipeline;
+      c.bytes = plan_.activation_bytes;
+      c.ranks = {plan_.rank(t, link.from_stage, link.d), plan_.rank(t, link.to_stage, link.d)};
+      c.copy_offsets = copies(true, true);
+      c.gpus = {static_cast<std::uint32_t>(sim_gpu(t, link.from_stage, link.d)),
+                static_cast<std::uint32_t>(sim_gpu(t, link.to_stage, link.d))};
+      const TaskId transfer =
+          add_collective(std::move(c), {transfer_stream(link.d, t, edge, forward)}, link.op.microbatch);
+      g_.add_dependency(for_rank(from.last, t), transfer);
+      g_.add_dependency(transfer, for_rank(to.first, t));
     }
   }
-  p.graph = g.build();
-  return p;
+
+  void gradient_sync_and_optimizer(int s) {
+    std::vector<TaskId> done(static_cast<std::size_t>(sim_tp_), 0);  // last gradient collective per TP rank
+    bool any = false;
+    const int last_mb = plan_.microbatches - 1;
+    for (int t = 0; t < sim_tp_ && plan_.dp > 1; ++t) {
+      auto add = [&](CollectiveKind kind, double bytes, const std::vector<std::size_t>& layers) {
+        const TaskId c = data_collective(kind, bytes, s, t, last_mb);
+        for (int d = 0; d < sim_dp_; ++d) {
+          if (plan_.overlap_grad_reduce)
+            for (std::size_t l : layers)
+              g_.add_dependency(for_rank(layer_done_[static_cast<std::size_t>(d) * w_.layers.size() + l], t),
+                                c);
+          else  // the reduction waits for the whole backward pass
+            g_.add_dependency(for_rank(stage_last_[static_cast<std::size_t>(d * plan_.pp + s)], t), c);
+        }
+        done[static_cast<std::size_t>(t)] = c;
+        any = true;
+      };
+      // Buckets filled in backward order (chunks from last to first, layers from last to first), as DDP;
+      // ZeRO-3 reduce-scatters each layer's gradients on their own.
+      double bucket = 0;
+      std::vector<std::size_t> members;
+      const CollectiveKind kind =
+          plan_.zero_stage >= 1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
+      const double cap = plan_.zero_stage == 3 ? 0.0 : plan_.bucket_bytes;
+      for (int c = plan_.virtual_stages - 1; c >= 0; --c) {
+        const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
+        for (std::size_t l = r.last; l-- > r.first;) {
+          bucket += w_.layers[l].parameters * plan_.gradient_bytes_per_parameter;
+          members.push_back(l);
+          if (bucket >= cap && bucket > 0) {
+            add(kind, bucket, members);
+            bucket = 0;
+            members.clear();
+          }
+        }
+      }
+      if (!members.empty() && bucket > 0) add(kind, bucket, members);
+    }
+    for (int t = 0; t < sim_tp_; ++t) {
+      std::vector<TaskId> optimizer_last;
+      for (int d = 0; d < sim_dp_; ++d) {
+        TaskId last = 0;
+        for (std::uint32_t k = 0; k < optimizer_count_; ++k) {
+          last = add_kernel(sim_gpu(t, s, d), last_mb, optimizer_begin_[static_cast<std::size_t>(s)] + k);
+          if (k == 0 && any) g_.add_dependency(done[static_cast<std::size_t>(t)], last);
+        }
+        optimizer_last.push_back(last);
+      }
+      if (plan_.dp > 1 && plan_.zero_stage >= 1 && plan_.zero_stage < 3) {
+        // ZeRO-1/2: each rank updated 1/dp of the weights; the updated weights are gathered back.
+        const TaskId gather = data_collective(
+            CollectiveKind::AllGather,
+            stage_parameters_[static_cast<std::size_t>(s)] * plan_.weight_bytes_per_parameter, s, t, last_mb);
+        for (TaskId o : optimizer_last) g_.add_dependency(o, gather);
+      }
+    }
+  }
+
+  const Workload& w_;
+  const ParallelPlan& plan_;
+  StepProgram p_;
+  TaskGraphBuilder g_;
+  int sim_tp_ = 1, sim_dp_ = 1;
+  std::vector<std::uint32_t> forward_begin_, backward_begin_, recompute_begin_, optimizer_begin_;
+  std::uint32_t optimizer_count_ = 0;
+  std::vector<double> stage_parameters_;
+  std::vector<StreamId> compute_, comm_, transfer_;
+  std::vector<Op> ops_;
+  std::vector<TaskId> layer_done_, stage_last_;
+  std::vector<int> last_backward_;
+  std::vector<Link> links_;
+};
+
+}  // namespace
+
+StepProgram build_step(const Workload& workload, const ParallelPlan& plan) {
+  return StepBuilder(workload, plan).build();
 }
 
 }  // namespace wattsim

@@ -18,6 +18,9 @@ namespace {
 
 struct Dims {
   double b, s, h, a, kv, d, f, v, t;
+  bool sp;  // sequence parallelism
+  // Share of the tokens a rank's norms, dropouts and residual adds touch: 1/t with sequence parallelism.
+  double token_share() const { return sp ? 1.0 / t : 1.0; }
 };
 
 Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
@@ -31,16 +34,39 @@ Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
               h / a,
               static_cast<double>(m.ffn_hidden),
               static_cast<double>(m.vocab),
-              static_cast<double>(shape.tp)};
+              static_cast<double>(shape.tp),
+              shape.sequence_parallel && shape.tp > 1};
+}
+
+// Megatron's conjugate operators around a tensor-parallel region (Shoeybi et al. 2019; with sequence
+// parallelism, Korthikanti et al. 2022): entering it, identity forward and all-reduce backward (all-gather
+// forward and reduce-scatter backward with SP); leaving it, all-reduce forward and identity backward
+// (reduce-scatter forward and all-gather backward with SP). The message is the b·s·h activation.
+void enter_tensor_parallel(LayerBuilder& L, const std::string& label, const Dims& x) {
+  if (x.t <= 1) return;
+  const double bytes = L.bytes_per_element() * x.b * x.s * x.h;
+  if (x.sp) L.tensor_collective(label + ".all_gather", Pass::Forward, CollectiveKind::AllGather, bytes);
+  L.tensor_collective(label + (x.sp ? ".reduce_scatter" : ".all_reduce"), Pass::Backward,
+                      x.sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, bytes);
+}
+
+void leave_tensor_parallel(LayerBuilder& L, const std::string& label, const Dims& x) {
+  if (x.t <= 1) return;
+  const double bytes = L.bytes_per_element() * x.b * x.s * x.h;
+  L.tensor_collective(label + (x.sp ? ".reduce_scatter" : ".all_reduce"), Pass::Forward,
+                      x.sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, bytes);
+  if (x.sp) L.tensor_collective(label + ".all_gather", Pass::Backward, CollectiveKind::AllGather, bytes);
 }
 
 void attention_block(LayerBuilder& L, const Dims& x, bool flash) {
   const double e = L.bytes_per_element();
   const double tokens = x.b * x.s;
   const double qkv_width = x.h + 2.0 * x.kv * x.d;
+  enter_tensor_parallel(L, "attention.tp_in", x);
   L.weight_gemm("qkv", tokens, x.h, qkv_width / x.t);
-  L.add_parameters(qkv_width / x.t);  // bias
+  L.add_parameters(qkv_width / x.t, true);  // bias, column-parallel
   const double score_flops = 2.0 * x.b * x.s * x.s * x.h / x.t;
+  const std::size_t core = L.forward_count();
   if (flash) {
     // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip.
     L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t);
@@ -50,37 +76,43 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash) {
     L.vector("attention.softmax", KernelKind::Reduction, scores, 1, 2, 5);  // mask, softmax, dropout mask
     L.activation_gemm("attention.values", score_flops, e * (scores + 2.0 * tokens * x.h / x.t));
   }
+  L.mark_attention_core(core);
   L.weight_gemm("attention.proj", tokens, x.h / x.t, x.h);
-  L.add_parameters(x.h / x.t);
-  L.vector("attention.residual", KernelKind::Elementwise, tokens * x.h, 2, 1, 2);  // dropout + add
+  L.add_parameters(x.h, false);  // bias of a row-parallel layer: replicated
+  leave_tensor_parallel(L, "attention.tp_out", x);
+  L.vector("attention.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
 }
 
 void ffn_block(LayerBuilder& L, const Dims& x, bool gated) {
   const double tokens = x.b * x.s;
   const double up = (gated ? 2.0 : 1.0) * x.f / x.t;
+  enter_tensor_parallel(L, "ffn.tp_in", x);
   L.weight_gemm(gated ? "ffn.gate_up" : "ffn.fc1", tokens, x.h, up);
   if (gated) {
     L.vector("ffn.swiglu", KernelKind::Elementwise, tokens * x.f / x.t, 2, 1, 4);
   } else {
-    L.add_parameters(up);
+    L.add_parameters(up, true);
     L.vector("ffn.gelu", KernelKind::Elementwise, tokens * x.f / x.t, 1, 1, 8);
   }
   L.weight_gemm(gated ? "ffn.down" : "ffn.fc2", tokens, x.f / x.t, x.h);
-  if (!gated) L.add_parameters(x.h / x.t);
-  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h, 2, 1, 2);
+  if (!gated) L.add_parameters(x.h, false);
+  leave_tensor_parallel(L, "ffn.tp_out", x);
+  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
 }
 
 void norm(LayerBuilder& L, const std::string& label, const Dims& x, bool with_bias) {
-  L.vector(label, KernelKind::Reduction, x.b * x.s * x.h, 1, 1, 8);
-  L.add_parameters(with_bias ? 2.0 * x.h : x.h);
+  L.vector(label, KernelKind::Reduction, x.b * x.s * x.h * x.token_share(), 1, 1, 8);
+  L.add_parameters(with_bias ? 2.0 * x.h : x.h, false);  // replicated on every TP rank
 }
 
 void embedding(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
   const double tokens = x.b * x.s;
   L.vector("embedding.lookup", KernelKind::Elementwise, tokens * x.h, m.learned_positions ? 2 : 1, 1, 1);
-  L.add_parameters(x.v * x.h / x.t + (m.learned_positions ? m.seq_len * x.h : 0.0));
+  L.add_parameters(x.v * x.h / x.t, true);  // vocabulary-parallel
+  if (m.learned_positions) L.add_parameters(m.seq_len * x.h, false);
+  leave_tensor_parallel(L, "embedding.tp_out", x);  // vocabulary-parallel embedding
   if (bert) {
-    L.add_parameters(2.0 * x.h);  // token-type embeddings
+    L.add_parameters(2.0 * x.h, false);  // token-type embeddings
     norm(L, "embedding.norm", x, true);
   }
 }
@@ -89,26 +121,34 @@ void lm_head(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
   const double tokens = x.b * x.s;
   if (bert) {
     // Masked-LM transform: dense + GeLU + norm before the vocabulary projection; pooler for the NSP task.
-    L.weight_gemm("mlm.transform", tokens, x.h, x.h);
-    L.add_parameters(x.h);
+    // These small layers are replicated on the TP ranks.
+    L.weight_gemm("mlm.transform", tokens, x.h, x.h, false);
+    L.add_parameters(x.h, false);
     L.vector("mlm.gelu", KernelKind::Elementwise, tokens * x.h, 1, 1, 8);
     norm(L, "mlm.norm", x, true);
-    L.weight_gemm("pooler", x.b, x.h, x.h);
-    L.add_parameters(x.h + 2.0 * x.h + 2.0);  // pooler bias, NSP classifier
-    L.add_parameters(x.v);                    // decoder bias
+    L.weight_gemm("pooler", x.b, x.h, x.h, false);
+    L.add_parameters(x.h + 2.0 * x.h + 2.0, false);  // pooler bias, NSP classifier
+    L.add_parameters(x.v / x.t, true);               // decoder bias, vocabulary-parallel
   } else {
     norm(L, "final.norm", x, m.biases);
   }
+  enter_tensor_parallel(L, "lm_head.tp_in", x);
   L.weight_gemm("lm_head", tokens, x.h, x.v / x.t);
-  if (m.tied_embeddings) L.add_parameters(-x.h * x.v / x.t);  // shares the embedding matrix
+  if (m.tied_embeddings) L.add_parameters(-x.h * x.v / x.t, true);  // shares the embedding matrix
   L.vector("loss.cross_entropy", KernelKind::Reduction, tokens * x.v / x.t, 1, 1, 5);
 }
 
-// Activation memory per layer and microbatch, Korthikanti et al. 2022 Eq. 2 with tensor parallelism:
-// s·b·h·(10 + 24/t + 5·a·s/(h·t)) bytes at 2 bytes per element; FlashAttention keeps no s² scores.
-double activation_bytes_per_layer(const Dims& x, bool flash, double e) {
+// Activation memory per layer and microbatch (Korthikanti et al. 2022, Table 2, 16-bit elements):
+// s·b·h·(10 + 24/t + 5·a·s/(h·t)) without recomputation, the 10 becoming 10/t with sequence parallelism;
+// selective recomputation drops the attention core's 5·a·s/(h·t) term (as FlashAttention does, which
+// keeps no s² scores); full recomputation keeps only the layer input, 2·s·b·h (÷ t with SP).
+void set_block_activations(Layer& layer, const Dims& x, bool flash, double e) {
+  const double sbh = x.s * x.b * x.h * (e / 2.0);
+  const double shared = x.sp ? 10.0 / x.t : 10.0;
   const double attention = flash ? 0.0 : 5.0 * x.a * x.s / (x.h * x.t);
-  return x.s * x.b * x.h * (10.0 + 24.0 / x.t + attention) * (e / 2.0);
+  layer.activation_bytes[static_cast<int>(Recompute::None)] = sbh * (shared + 24.0 / x.t + attention);
+  layer.activation_bytes[static_cast<int>(Recompute::Selective)] = sbh * (shared + 24.0 / x.t);
+  layer.activation_bytes[static_cast<int>(Recompute::Full)] = sbh * 2.0 * x.token_share();
 }
 
 Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, bool bert) {
@@ -118,29 +158,35 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
   w.samples_per_microbatch = x.b;
   w.tokens_per_sample = x.s;
   {
-    LayerBuilder L(w, "embedding", e);
+    LayerBuilder L(w, "embedding", e, shape.tp);
     embedding(L, m, x, bert);
   }
   for (int i = 0; i < m.layers; ++i) {
-    LayerBuilder L(w, "block." + std::to_string(i), e);
-    if (bert) {  // post-norm
-      attention_block(L, x, shape.flash_attention);
-      norm(L, "attention.norm", x, true);
-      ffn_block(L, x, m.gated_ffn);
-      norm(L, "ffn.norm", x, true);
-    } else {  // pre-norm
-      norm(L, "attention.norm", x, m.biases);
-      attention_block(L, x, shape.flash_attention);
-      norm(L, "ffn.norm", x, m.biases);
-      ffn_block(L, x, m.gated_ffn);
+    {
+      LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp);
+      if (bert) {  // post-norm
+        attention_block(L, x, shape.flash_attention);
+        norm(L, "attention.norm", x, true);
+        ffn_block(L, x, m.gated_ffn);
+        norm(L, "ffn.norm", x, true);
+      } else {  // pre-norm
+        norm(L, "attention.norm", x, m.biases);
+        attention_block(L, x, shape.flash_attention);
+        norm(L, "ffn.norm", x, m.biases);
+        ffn_block(L, x, m.gated_ffn);
+      }
     }
+    set_block_activations(w.layers.back(), x, shape.flash_attention, e);
   }
   {
-    LayerBuilder L(w, "head", e);
+    LayerBuilder L(w, "head", e, shape.tp);
     lm_head(L, m, x, bert);
   }
-  w.activation_bytes_per_microbatch = m.layers * activation_bytes_per_layer(x, shape.flash_attention, e);
-  w.finalize(shape.tp);
+  // The head keeps its input and the logits (16-bit, plus fp32 for the loss) until its backward.
+  for (double& bytes : w.layers.back().activation_bytes) bytes = e * x.b * x.s * (x.h + 3.0 * x.v / x.t);
+  w.activation_bytes_per_microbatch = 0;
+  for (const Layer& l : w.layers) w.activation_bytes_per_microbatch += l.activation_bytes[0];
+  w.finalize();
   return w;
 }
 
