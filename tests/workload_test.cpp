@@ -23,6 +23,10 @@ TEST(ModelZoo, ParameterCountsMatchPublished) {
   EXPECT_NEAR(parameters_of("bert-large") / 336.2e6, 1.0, 0.005);
   EXPECT_NEAR(parameters_of("gpt3-175b") / 175.0e9, 1.0, 0.01);
   EXPECT_NEAR(parameters_of("gpt-1.3b") / 1.3e9, 1.0, 0.04);
+  // Meta's model cards / Hugging Face configs: exact counts.
+  EXPECT_NEAR(parameters_of("llama2-70b") / 68'976'648'192.0, 1.0, 0.01);
+  EXPECT_NEAR(parameters_of("llama3-8b") / 8'030'261'248.0, 1.0, 0.01);
+  EXPECT_NEAR(parameters_of("llama3-70b") / 70'553'706'496.0, 1.0, 0.01);
 }
 
 double gemm_flops(const Workload& w, Pass pass) {

@@ -47,9 +47,12 @@ std::string json_number(double v) {
 }  // namespace
 
 void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
-  out << "scenario " << s.name << ": " << s.model.name << " on " << s.gpus << " x " << s.gpu.name << " ("
-      << to_string(s.precision) << ", global batch " << s.global_batch << ", " << s.microbatches()
-      << " microbatch(es) of " << s.micro_batch << ")\n";
+  const ParallelPlan& p = s.plan;
+  out << "scenario " << s.name << ": " << s.model.name << " on " << s.total_gpus() << " x " << s.gpu.name;
+  if (s.nodes > 1) out << " (" << s.nodes << " nodes)";
+  out << "\n  " << to_string(s.precision) << ", global batch " << s.global_batch << ", " << s.microbatches()
+      << " microbatch(es) of " << s.micro_batch << " per pipeline; tp " << p.tp << ", pp " << p.pp << ", dp "
+      << p.dp << "\n";
   const PolicyResult& base = r.policies.front();
   out << "run of " << base.metric("steps_total") << " steps, " << base.metric("steps_simulated")
       << " simulated event by event (" << r.tasks_per_step << " tasks per step)\n\n";

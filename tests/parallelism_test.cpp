@@ -1,0 +1,183 @@
+// 3D parallelism: pipeline schedules against their closed-form bubbles, symmetric simulation against the
+// full one, executed FLOPs against Megatron's formula, and plans rejected with their reason.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "hardware/gpu_model.hpp"
+#include "run/runner.hpp"
+#include "run/step_simulator.hpp"
+#include "test_support.hpp"
+#include "workload/memory_footprint.hpp"
+#include "workload/model_family.hpp"
+
+namespace wattsim {
+namespace {
+
+// A model of `blocks` identical compute-only layers (one GEMM forward, two backward), with no parameters
+// and no communication, so a pipeline's step time is pure schedule.
+Workload compute_only_model(int blocks, double flops) {
+  Workload w;
+  w.samples_per_microbatch = 1;
+  w.layers.resize(static_cast<std::size_t>(blocks) + 2);  // empty embedding and head
+  for (int i = 1; i <= blocks; ++i) {
+    Kernel f;
+    f.work = KernelWork{flops, 0, KernelKind::TensorGemm};
+    Kernel b = f;
+    b.work.flops = 2 * flops;
+    b.pass = Pass::Backward;
+    w.layers[static_cast<std::size_t>(i)].forward = {f};
+    w.layers[static_cast<std::size_t>(i)].backward = {b};
+  }
+  return w;
+}
+
+double simulate_step_s(const Workload& w, const ParallelPlan& plan) {
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(1));
+  const StepProgram program = build_step(w, plan);
+  const GpuModel gpu(s.gpu, Precision::BF16, s.gpu.tdp_w);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  StepSimulator sim(program, gpu, s.node, network, ClusterPower{});
+  sim.reset(max_clock_plan(gpu, program));
+  return sim.run_step(nullptr).time_s;
+}
+
+// Bubble fractions (Narayanan et al. SC'21): (p−1)/m for GPipe and 1F1B, (p−1)/(v·m) interleaved.
+TEST(Pipeline, BubbleFractionsMatchClosedForms) {
+  const int blocks = 16;
+  const double flops = 2e12;  // ~8 ms per layer forward on an H100: overheads and latencies negligible
+  ParallelPlan one;
+  one.microbatches = 8;
+  one.symmetric = false;
+  const double ideal = simulate_step_s(compute_only_model(blocks, flops), one);  // p = 1: no bubble
+  for (auto schedule : {PipelineSchedule::GPipe, PipelineSchedule::OneFOneB, PipelineSchedule::Interleaved}) {
+    for (int p : {2, 4}) {
+      ParallelPlan plan = one;
+      plan.pp = p;
+      plan.schedule = schedule;
+      plan.virtual_stages = schedule == PipelineSchedule::Interleaved ? 2 : 1;
+      // With p stages each stage does 1/p of the work: the ideal step is ideal/p.
+      const double t = simulate_step_s(compute_only_model(blocks, flops), plan);
+      const double bubble = t / (ideal / p) - 1.0;
+      const double expected = (p - 1.0) / (plan.virtual_stages * plan.microbatches);
+      EXPECT_NEAR(bubble, expected, 0.002) << "schedule " << static_cast<int>(schedule) << " p " << p;
+    }
+  }
+}
+
+TEST(Pipeline, EveryStageRunsEveryOpOnceAndBoundsInFlightMicrobatches) {
+  for (auto schedule : {PipelineSchedule::GPipe, PipelineSchedule::OneFOneB, PipelineSchedule::Interleaved}) {
+    ParallelPlan plan;
+    plan.pp = 4;
+    plan.microbatches = 8;
+    plan.schedule = schedule;
+    plan.virtual_stages = schedule == PipelineSchedule::Interleaved ? 2 : 1;
+    for (int s = 0; s < plan.pp; ++s) {
+      std::map<std::tuple<bool, int, int>, int> seen;
+      int live = 0, peak = 0;
+      for (const PipelineOp& op : pipeline_schedule(plan, s)) {
+        ++seen[{op.forward, op.chunk, op.microbatch}];
+        live += op.forward ? 1 : -1;
+        peak = std::max(peak, live);
+        ASSERT_GE(live, 0);
+      }
+      EXPECT_EQ(seen.size(), static_cast<std::size_t>(2 * plan.virtual_stages * plan.microbatches));
+      for (const auto& [key, count] : seen) EXPECT_EQ(count, 1);
+      if (schedule == PipelineSchedule::OneFOneB) {
+        EXPECT_EQ(peak, plan.pp - s);  // 1F1B's memory bound
+      }
+      if (schedule == PipelineSchedule::GPipe) {
+        EXPECT_EQ(peak, plan.microbatches);
+      }
+    }
+  }
+}
+
+// Simulating one GPU per stage for its identical TP and DP peers gives the same step as simulating them all.
+TEST(Symmetry, OneGpuPerStageEqualsTheFullSimulation) {
+  const std::string base =
+      "name: sym\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\n"
+      "workload:\n  model: {family: gpt, layers: 4, hidden: 1024, heads: 16, vocab: 8192, seq_len: 1024}\n"
+      "  global_batch: 16\n  micro_batch: 2\n"
+      "parallelism: {tp: 2, pp: 2, dp: 2, zero_stage: 1, recompute: selective, symmetric: ";
+  const RunResult sym = run_scenario(test::scenario_from_text(base + "true}\n"));
+  const RunResult full = run_scenario(test::scenario_from_text(base + "false}\n"));
+  for (std::size_t i = 0; i < sym.policies.size(); ++i)
+    for (const char* metric : {"step_time_s", "energy_per_step_j", "energy_gpu_busy_j", "energy_gpu_wait_j",
+                               "energy_memory_j", "energy_network_j"}) {
+      const double a = sym.policies[i].metric(metric), b = full.policies[i].metric(metric);
+      EXPECT_NEAR(a, b, 1e-9 * std::abs(b)) << sym.policies[i].name << " " << metric;
+    }
+}
+
+// Executed GEMM FLOPs per step, with full recomputation, against Narayanan et al.'s Eq. 3:
+// 96·B·s·l·h²·(1 + s/6h + V/16lh).
+TEST(Megatron, ExecutedFlopsWithRecomputationMatchEquation3) {
+  const Scenario s = test::scenario_from_text(
+      "name: m\nhardware: {gpu: A100-SXM4-80GB, gpus: 8}\n"
+      "workload:\n  model: {family: gpt, layers: 8, hidden: 2048, heads: 16, vocab: 51200, seq_len: 2048}\n"
+      "  global_batch: 16\n  micro_batch: 2\n  flash_attention: false\n"
+      "parallelism: {tp: 2, pp: 2, dp: 2, recompute: full, symmetric: false}\n");
+  const StepProgram program = build_step_program(s);
+  double executed = 0;
+  for (const StepTask& t : program.tasks)
+    if (t.type == TaskType::Kernel && program.kernels[t.index].work.kind == KernelKind::TensorGemm)
+      executed += program.kernels[t.index].work.flops;
+  const double B = 16, seq = 2048, l = 8, h = 2048, V = 51200;
+  const double eq3 = 96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
+  EXPECT_NEAR(executed / eq3, 1.0, 1e-9);
+}
+
+std::string rejected(const std::string& text) {
+  try {
+    test::scenario_from_text(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Feasibility, ImpossiblePlansAreRejectedWithTheirReason) {
+  const std::string head = "name: x\nhardware: {gpu: A100-SXM4-80GB, nodes: 2}\n";
+  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 3, dp: 5, pp: 1}\n")
+                .find("tp × pp × dp = 3 × 1 × 5 = 15 but the cluster has 16 GPUs"),
+            std::string::npos);
+  EXPECT_NE(rejected(head +
+                     "workload:\n  model: {name: odd, family: gpt, layers: 4, hidden: 1536, heads: 12, vocab: 1000, "
+                     "seq_len: 128}\n  global_batch: 16\nparallelism: {tp: 8, pp: 1, dp: 2}\n")
+                .find("tp = 8 does not divide the 12 attention heads of odd"),
+            std::string::npos);
+  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 1, pp: 16, dp: 1}\n")
+                .find("24 layers do not split evenly over pp × virtual_stages = 16"),
+            std::string::npos);
+  const std::string oom = rejected(head + "workload: {model: gpt3-175b, global_batch: 16}\nparallelism: {tp: 8, pp: 2, dp: 1}\n");
+  EXPECT_NE(oom.find("does not fit in A100-SXM4-80GB memory (74.5 GiB) on pipeline stage 0 of 2: over by"), std::string::npos)
+      << oom;
+  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 24, micro_batch: 1}\n"
+                            "parallelism: {tp: 1, pp: 4, dp: 4, schedule: interleaved, virtual_stages: 2}\n")
+                .find("needs microbatches per pipeline (6) to be a multiple of pp (4)"),
+            std::string::npos);
+  EXPECT_NE(rejected(head + "workload: {model: resnet-50, precision: fp16, global_batch: 64}\nparallelism: {tp: 2}\n")
+                .find("resnet-50 is a CNN"),
+            std::string::npos);
+}
+
+// ZeRO shards optimizer states (1), gradients (2) and weights (3) over the data-parallel group
+// (Rajbhandari et al. 2020): per-GPU model-state bytes 2+4+12, 2+4+12/d, 2+(4+12)/d, (2+4+12)/d.
+TEST(Memory, ZeroStagesShardModelStates) {
+  Workload w = compute_only_model(4, 1e9);
+  for (auto& l : w.layers) l.parameters = 1e9;
+  ParallelPlan plan;
+  plan.dp = 8;
+  const double per = 6e9;  // all six layers on the single stage
+  const double expected[] = {18 * per, (6 + 12.0 / 8) * per, (2 + 16.0 / 8) * per, 18.0 / 8 * per};
+  for (int z = 0; z <= 3; ++z) {
+    plan.zero_stage = z;
+    const MemoryFootprint m = stage_footprint(w, plan, 0);
+    EXPECT_NEAR(m.weights_bytes + m.gradients_bytes + m.optimizer_bytes, expected[z], 1e-6 * expected[z]) << z;
+  }
+}
+
+}  // namespace
+}  // namespace wattsim
