@@ -140,27 +140,35 @@ std::string rejected(const std::string& text) {
 
 TEST(Feasibility, ImpossiblePlansAreRejectedWithTheirReason) {
   const std::string head = "name: x\nhardware: {gpu: A100-SXM4-80GB, nodes: 2}\n";
-  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 3, dp: 5, pp: 1}\n")
-                .find("tp × pp × dp = 3 × 1 × 5 = 15 but the cluster has 16 GPUs"),
-            std::string::npos);
-  EXPECT_NE(rejected(head +
-                     "workload:\n  model: {name: odd, family: gpt, layers: 4, hidden: 1536, heads: 12, vocab: 1000, "
-                     "seq_len: 128}\n  global_batch: 16\nparallelism: {tp: 8, pp: 1, dp: 2}\n")
-                .find("tp = 8 does not divide the 12 attention heads of odd"),
-            std::string::npos);
-  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 1, pp: 16, dp: 1}\n")
-                .find("24 layers do not split evenly over pp × virtual_stages = 16"),
-            std::string::npos);
-  const std::string oom = rejected(head + "workload: {model: gpt3-175b, global_batch: 16}\nparallelism: {tp: 8, pp: 2, dp: 1}\n");
-  EXPECT_NE(oom.find("does not fit in A100-SXM4-80GB memory (74.5 GiB) on pipeline stage 0 of 2: over by"), std::string::npos)
+  EXPECT_NE(
+      rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 3, dp: 5, pp: 1}\n")
+          .find("tp × pp × dp = 3 × 1 × 5 = 15 but the cluster has 16 GPUs"),
+      std::string::npos);
+  EXPECT_NE(
+      rejected(
+          head +
+          "workload:\n  model: {name: odd, family: gpt, layers: 4, hidden: 1536, heads: 12, vocab: 1000, "
+          "seq_len: 128}\n  global_batch: 16\nparallelism: {tp: 8, pp: 1, dp: 2}\n")
+          .find("tp = 8 does not divide the 12 attention heads of odd"),
+      std::string::npos);
+  EXPECT_NE(
+      rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 1, pp: 16, dp: 1}\n")
+          .find("24 layers do not split evenly over pp × virtual_stages = 16"),
+      std::string::npos);
+  const std::string oom =
+      rejected(head + "workload: {model: gpt3-175b, global_batch: 16}\nparallelism: {tp: 8, pp: 2, dp: 1}\n");
+  EXPECT_NE(oom.find("does not fit in A100-SXM4-80GB memory (74.5 GiB) on pipeline stage 0 of 2: over by"),
+            std::string::npos)
       << oom;
   EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 24, micro_batch: 1}\n"
                             "parallelism: {tp: 1, pp: 4, dp: 4, schedule: interleaved, virtual_stages: 2}\n")
                 .find("needs microbatches per pipeline (6) to be a multiple of pp (4)"),
             std::string::npos);
-  EXPECT_NE(rejected(head + "workload: {model: resnet-50, precision: fp16, global_batch: 64}\nparallelism: {tp: 2}\n")
-                .find("resnet-50 is a CNN"),
-            std::string::npos);
+  EXPECT_NE(
+      rejected(head +
+               "workload: {model: resnet-50, precision: fp16, global_batch: 64}\nparallelism: {tp: 2}\n")
+          .find("resnet-50 is a CNN"),
+      std::string::npos);
 }
 
 // ZeRO shards optimizer states (1), gradients (2) and weights (3) over the data-parallel group
@@ -175,7 +183,8 @@ TEST(Memory, ZeroStagesShardModelStates) {
   for (int z = 0; z <= 3; ++z) {
     plan.zero_stage = z;
     const MemoryFootprint m = stage_footprint(w, plan, 0);
-    EXPECT_NEAR(m.weights_bytes + m.gradients_bytes + m.optimizer_bytes, expected[z], 1e-6 * expected[z]) << z;
+    EXPECT_NEAR(m.weights_bytes + m.gradients_bytes + m.optimizer_bytes, expected[z], 1e-6 * expected[z])
+        << z;
   }
 }
 

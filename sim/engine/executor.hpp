@@ -3,8 +3,11 @@
 // Handler's: how long a task takes once it starts, and what its start and end change (power, traces).
 //
 // The handler is a template parameter, not a virtual interface, so the per-event calls inline.
-//   SimTime Handler::start(TaskId, SimTime now)   -> the task's duration (>= 0)
+//   SimTime Handler::start(TaskId, SimTime now)   -> the task's duration (>= 0), or kDeferred
 //   void    Handler::finish(TaskId, SimTime now)
+//   void    Handler::wakeup(SimTime now)          (optional) called at times asked for with wake_at()
+// A deferred task's end is not known when it starts (a flow whose rate changes as others come and go);
+// the handler ends it later with complete(), typically from wakeup().
 // Determinism: completions at equal times are processed in task-id order (event_queue.hpp), and tasks
 // that become ready at one instant start in the order those completions release them; task ids follow
 // program order, so a step's schedule depends only on its program.
@@ -24,6 +27,12 @@ struct ExecutionStats {
 
 class Executor {
  public:
+  static constexpr SimTime kDeferred = -1;
+
+  // During run(): ask for a wakeup() call at `time` (>= now), or end a deferred task now.
+  void wake_at(SimTime time) { queue_.push(time, kWakeup); }
+  void complete(TaskId task, SimTime now) { queue_.push(now, task); }
+
   // Runs every task of graph, starting at time start; returns when the last one finishes.
   template <class Handler>
   ExecutionStats run(const TaskGraph& graph, Handler& handler, SimTime start = 0) {
@@ -39,7 +48,7 @@ class Executor {
     auto arrive = [&](TaskId t, SimTime now) {
       if (--need_[t] == 0) {
         const SimTime duration = handler.start(t, now);
-        queue_.push(now + duration, t);
+        if (duration != kDeferred) queue_.push(now + duration, t);
       }
     };
     if (start > 0)
@@ -52,6 +61,10 @@ class Executor {
       ++stats.events;
       if (event.payload == kStartMarker) {
         begin(graph, arrive, event.time);
+        continue;
+      }
+      if (event.payload == kWakeup) {
+        if constexpr (requires { handler.wakeup(event.time); }) handler.wakeup(event.time);
         continue;
       }
       const TaskId t = event.payload;
@@ -70,6 +83,7 @@ class Executor {
 
  private:
   static constexpr TaskId kStartMarker = ~TaskId{0};
+  static constexpr TaskId kWakeup = ~TaskId{0} - 1;
 
   template <class Arrive>
   void begin(const TaskGraph& graph, Arrive& arrive, SimTime now) {

@@ -102,7 +102,7 @@ RunResult run_scenario(const Scenario& s) {
   const GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
   const Topology topology = build_cluster_topology(s);
   const NetworkModel network(topology, s.algorithm);
-  StepSimulator sim(program, gpu, s.node, network, ClusterPower::of(s, topology));
+  StepSimulator sim(program, gpu, s.node, network, ClusterPower::of(s, topology), s.fidelity);
   RunResult result;
   result.labels = program.labels;
   result.tasks_per_step = program.tasks.size();

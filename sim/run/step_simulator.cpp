@@ -35,11 +35,14 @@ struct CollectiveKeyHash {
 }  // namespace
 
 StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
-                             const NetworkModel& network, ClusterPower cluster)
+                             const NetworkModel& network, ClusterPower cluster, NetworkFidelity fidelity)
     : program_(&program),
       gpu_(&gpu),
       node_(&node),
+      network_(&network),
       cluster_(cluster),
+      flows_(fidelity == NetworkFidelity::Flow ? std::make_unique<FlowNetwork>(network.topology()) : nullptr),
+      collective_start_(program.collectives.size(), 0),
       transition_(gpu.profile().clock_transition_ns) {
   const GpuProfile& p = gpu.profile();
   for (int i = 0; i < p.clock_steps(); ++i) {
@@ -102,6 +105,8 @@ void StepSimulator::reset(const ClockPlan& plan) {
     set_power(g);
   }
   now_ = 0;
+  if (flows_) flows_->reset();
+  next_wakeup_ = -1;
   network_j_ = 0;
   peak_w_ = 0;
   clock_changes_ = 0;
@@ -193,7 +198,29 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     set_power(g);
   }
   network_j_ += collective_link_j_[t.index];
-  return collective_time_[t.index];
+  collective_start_[t.index] = now;
+  if (!flows_) return collective_time_[t.index];
+  // Flow fidelity: the collective ends when its last phase does, whatever else shares its links.
+  const Collective& c = program_->collectives[t.index];
+  flows_->start(task, network_->phases(c), c.copy_offsets, now);
+  schedule_wakeup();
+  return Executor::kDeferred;
+}
+
+void StepSimulator::schedule_wakeup() {
+  const SimTime next = flows_->next_event();
+  if (next >= 0 && next != next_wakeup_) {
+    executor_.wake_at(next);
+    next_wakeup_ = next;
+  }
+}
+
+void StepSimulator::wakeup(SimTime now) {
+  if (now == next_wakeup_) next_wakeup_ = -1;
+  finished_.clear();
+  flows_->advance(now, finished_);
+  for (std::uint32_t task : finished_) executor_.complete(task, now);
+  schedule_wakeup();
 }
 
 void StepSimulator::finish(TaskId task, SimTime now) {
@@ -217,7 +244,7 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     return;
   }
   const Collective& c = program_->collectives[t.index];
-  const SimTime began = now - collective_time_[t.index];
+  const SimTime began = collective_start_[t.index];
   for (std::uint16_t g : c.gpus) {
     advance(g, now);
     --state_[g].comm_active;

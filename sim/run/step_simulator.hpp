@@ -8,11 +8,13 @@
 // Links are charged per byte moved, NVSwitches and the host for the step's wall time, both in proportion
 // to the node's GPUs in use. Total = busy + wait + memory + network + host, by construction and by test.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/executor.hpp"
 #include "hardware/gpu_model.hpp"
 #include "io/scenario.hpp"
+#include "network/flow_network.hpp"
 #include "network/network_model.hpp"
 #include "network/node_profile.hpp"
 #include "policy/clock_plan.hpp"
@@ -31,7 +33,8 @@ struct ClusterPower {
 class StepSimulator {
  public:
   StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
-                const NetworkModel& network, ClusterPower cluster);
+                const NetworkModel& network, ClusterPower cluster,
+                NetworkFidelity fidelity = NetworkFidelity::Analytical);
 
   // Prepares the per-task timings for a plan and resets time and GPU state to the start of a run.
   void reset(const ClockPlan& plan);
@@ -42,6 +45,7 @@ class StepSimulator {
   // Executor handler interface.
   SimTime start(TaskId task, SimTime now);
   void finish(TaskId task, SimTime now);
+  void wakeup(SimTime now);
 
  private:
   struct GpuState {
@@ -73,6 +77,7 @@ class StepSimulator {
     ClockStep requested;  // as planned
   };
 
+  void schedule_wakeup();                      // asks the executor to call wakeup() at the next flow event
   void advance(std::uint32_t g, SimTime now);  // integrates power up to now
   void set_power(std::uint32_t g);             // recomputes power from the state
   void emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
@@ -81,7 +86,12 @@ class StepSimulator {
   const StepProgram* program_;
   const GpuModel* gpu_;
   const NodeProfile* node_;
+  const NetworkModel* network_;
   ClusterPower cluster_;
+  std::unique_ptr<FlowNetwork> flows_;  // flow fidelity only
+  std::vector<std::uint32_t> finished_;
+  std::vector<SimTime> collective_start_;
+  SimTime next_wakeup_ = -1;
   std::vector<ClockTable> clocks_;
   std::vector<TaskTiming> timing_;        // per task
   std::vector<SimTime> collective_time_;  // per collective

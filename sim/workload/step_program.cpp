@@ -281,7 +281,8 @@ class StepBuilder {
         // Full recomputation re-runs the forward of the chunk's blocks (not the embedding or the head,
         // whose inputs are kept), as Megatron's checkpointed transformer layers do.
         if (plan_.recompute == Recompute::Full)
-          for (std::size_t l = std::max<std::size_t>(r.first, 1); l < std::min(r.last, w_.layers.size() - 1); ++l)
+          for (std::size_t l = std::max<std::size_t>(r.first, 1); l < std::min(r.last, w_.layers.size() - 1);
+               ++l)
             add_layer(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), false, l);
         for (std::size_t l = r.last; l-- > r.first;) {
           if (plan_.recompute == Recompute::Selective)

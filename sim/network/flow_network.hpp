@@ -1,0 +1,85 @@
+#pragma once
+// Flow-level network: point-to-point flows routed on the topology share every link max-min fairly
+// (progressive filling, Bertsekas & Gallager, Data Networks §6.5.2). Rates are recomputed when a flow
+// starts or ends, over the connected component of flows that share links with it (flows elsewhere keep
+// their rates), so cost follows the contention, not the cluster size.
+//
+// Collectives run as phases of flows (network_model.hpp): a phase's flows start together; when the last
+// one ends, the phase's latency passes, then the next phase starts. `copies` of a symmetric collective run
+// their flows at the same time, so the contention between identical groups is simulated.
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "engine/sim_time.hpp"
+#include "network/network_model.hpp"
+
+namespace wattsim {
+
+class FlowNetwork {
+ public:
+  explicit FlowNetwork(const Topology& topology);
+
+  // Forgets every flow and collective (between runs).
+  void reset();
+  // Starts collective `token` (the caller's id) at `now` with the given phases; copy offsets shift ranks.
+  void start(std::uint32_t token, std::vector<Phase> phases, const std::vector<int>& copy_offsets,
+             SimTime now);
+  // Moves to `now` and appends the tokens of collectives that ended at or before it.
+  void advance(SimTime now, std::vector<std::uint32_t>& finished);
+  // The next time something happens (a flow or a phase ends), or -1 when idle.
+  SimTime next_event() const;
+  std::size_t active_flows() const { return active_; }
+
+ private:
+  struct FlowState {
+    std::vector<std::uint32_t> links;
+    double remaining = 0;  // bytes, at `since`
+    double rate = 0;       // bytes per second
+    SimTime since = 0;
+    SimTime finish = 0;
+    std::uint32_t version = 0;
+    std::uint32_t collective = 0;
+    bool active = false;
+  };
+  struct Running {  // a collective in progress
+    std::uint32_t token = 0;
+    std::vector<Phase> phases;
+    std::vector<int> copies;
+    std::size_t phase = 0;
+    std::size_t flows_left = 0;
+    bool live = false;
+  };
+  struct Timer {  // a flow's expected end (checked against its version) or a phase's end
+    SimTime time;
+    std::uint32_t id;
+    std::uint32_t version;  // flows: the version it was computed for; phases: kPhaseEnd
+    bool operator>(const Timer& o) const {
+      return time != o.time ? time > o.time : (id != o.id ? id > o.id : version > o.version);
+    }
+  };
+  static constexpr std::uint32_t kPhaseEnd = ~std::uint32_t{0};
+
+  void start_phase(std::uint32_t collective, SimTime now);
+  std::uint32_t add_flow(const Route& route, double bytes, std::uint32_t collective, SimTime now);
+  void end_flow(std::uint32_t flow, SimTime now);
+  // Max-min fair rates for the flows connected to `seeds` (flow ids) through shared links.
+  void rebalance(const std::vector<std::uint32_t>& seed_links, SimTime now);
+  void drain(FlowState& f, SimTime now);
+
+  const Topology* topology_;
+  std::vector<FlowState> flows_;
+  std::vector<std::uint32_t> free_flows_;
+  std::vector<std::vector<std::uint32_t>> link_flows_;  // active flows on each link
+  std::vector<Running> collectives_;
+  std::vector<std::uint32_t> free_collectives_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::size_t active_ = 0;
+  // Scratch for rebalance, kept to avoid allocation per event.
+  std::vector<std::uint32_t> component_flows_, component_links_, link_stamp_, flow_stamp_;
+  std::vector<double> capacity_;
+  std::vector<std::uint32_t> unfrozen_count_;
+  std::uint32_t stamp_ = 0;
+};
+
+}  // namespace wattsim
