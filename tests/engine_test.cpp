@@ -179,3 +179,23 @@ TEST(TaskGraph, RejectsTasksOnNoStream) {
 
 }  // namespace
 }  // namespace wattsim
+
+namespace wattsim {
+namespace {
+
+// peek() must not disturb the queue: a push after it, earlier than the peeked event but not earlier
+// than the last pop, still comes out first.
+TEST(EventQueue, PeekDoesNotMoveTheClock) {
+  EventQueue<unsigned> q;
+  q.push(10, 1);
+  q.pop();
+  q.push(1000, 2);
+  EXPECT_EQ(q.peek().time, 1000);
+  q.push(20, 3);
+  EXPECT_EQ(q.peek().payload, 3u);
+  EXPECT_EQ(q.pop().time, 20);
+  EXPECT_EQ(q.pop().time, 1000);
+}
+
+}  // namespace
+}  // namespace wattsim

@@ -17,6 +17,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "engine/sim_time.hpp"
@@ -33,7 +35,9 @@ class EventQueue {
 
   // Schedules payload at time; time must not precede the last popped event.
   void push(SimTime time, Payload payload) {
-    assert(time >= static_cast<SimTime>(last_));
+    if (time < static_cast<SimTime>(last_))
+      throw std::logic_error("event queue: time went backwards " + std::to_string(time) + " < " +
+                             std::to_string(last_));
     const Entry e{static_cast<std::uint64_t>(time), payload};
     const std::size_t b = bucket_of(e.time);
     if (b > 0) {
@@ -56,6 +60,20 @@ class EventQueue {
     --size_;
     return Event{static_cast<SimTime>(e.time), e.payload};
   }
+
+  // The earliest event, without removing it (the queue must not be empty). Leaves the queue as it is:
+  // refilling here would move the heap's base to that event's time, and a later push of an earlier
+  // (but still >= last popped) time would break the radix invariant.
+  Event peek() const {
+    assert(size_ > 0);
+    if (head_ < buckets_[0].size()) return Event{static_cast<SimTime>(last_), buckets_[0][head_].payload};
+    const auto& first = buckets_[static_cast<std::size_t>(std::countr_zero(occupied_)) + 1];
+    const Entry* best = &first.front();
+    for (const Entry& e : first)
+      if (e.time < best->time || (e.time == best->time && e.payload < best->payload)) best = &e;
+    return Event{static_cast<SimTime>(best->time), best->payload};
+  }
+  SimTime next_time() const { return peek().time; }
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }

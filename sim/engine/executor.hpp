@@ -56,7 +56,9 @@ class Executor {
     else
       begin(graph, arrive, start);
 
-    while (!queue_.empty()) {
+    // Stops at the last task's end: what may be left are wakeups the handler no longer needs, and
+    // serving them would move the handler's clock past the end of the run.
+    while (!queue_.empty() && finished < n) {
       const auto event = queue_.pop();
       ++stats.events;
       if (event.payload == kStartMarker) {

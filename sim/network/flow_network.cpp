@@ -20,12 +20,18 @@ void FlowNetwork::reset() {
   for (auto& l : link_flows_) l.clear();
   collectives_.clear();
   free_collectives_.clear();
-  timers_ = {};
+  timers_.clear();
+  timer_info_.clear();
   active_ = 0;
 }
 
-void FlowNetwork::start(std::uint32_t token, std::vector<Phase> phases, const std::vector<int>& copy_offsets,
-                        SimTime now) {
+void FlowNetwork::push_timer(SimTime time, std::uint32_t id, std::uint32_t version) {
+  timers_.push(time, static_cast<std::uint32_t>(timer_info_.size()));
+  timer_info_.push_back({id, version});
+}
+
+void FlowNetwork::start(std::uint32_t token, const std::vector<Phase>& phases,
+                        const std::vector<int>& copy_offsets, SimTime now) {
   std::uint32_t id;
   if (free_collectives_.empty()) {
     id = static_cast<std::uint32_t>(collectives_.size());
@@ -36,9 +42,8 @@ void FlowNetwork::start(std::uint32_t token, std::vector<Phase> phases, const st
   }
   Running& c = collectives_[id];
   c.token = token;
-  c.phases = std::move(phases);
-  c.copies.assign(1, 0);
-  c.copies.insert(c.copies.end(), copy_offsets.begin(), copy_offsets.end());
+  c.phases = &phases;
+  c.copies = &copy_offsets;
   c.phase = 0;
   c.live = true;
   start_phase(id, now);
@@ -46,21 +51,25 @@ void FlowNetwork::start(std::uint32_t token, std::vector<Phase> phases, const st
 
 void FlowNetwork::start_phase(std::uint32_t collective, SimTime now) {
   Running& c = collectives_[collective];
-  const Phase& phase = c.phases[c.phase];
+  const Phase& phase = (*c.phases)[c.phase];
   c.flows_left = 0;
-  std::vector<std::uint32_t> seeds;
-  for (int offset : c.copies)
-    for (const Flow& f : phase.flows) {
-      const Route& route = topology_->route(f.src + offset, f.dst + offset);
-      if (route.links.empty() || f.bytes <= 0) continue;
-      add_flow(route, f.bytes, collective, now);
-      seeds.insert(seeds.end(), route.links.begin(), route.links.end());
-      ++collectives_[collective].flows_left;
-    }
-  if (collectives_[collective].flows_left == 0)
-    timers_.push({now + seconds_to_time(phase.latency_s), collective, kPhaseEnd});
+  seeds_.clear();
+  auto launch = [&](int src, int dst, double bytes) {
+    const Route& route = topology_->route(src, dst);
+    if (route.links.empty() || bytes <= 0) return;
+    add_flow(route, bytes, collective, now);
+    seeds_.insert(seeds_.end(), route.links.begin(), route.links.end());
+    ++c.flows_left;
+  };
+  for (const Flow& f : phase.flows) launch(f.src, f.dst, f.bytes);
+  for (int offset : *c.copies)
+    for (const Flow& f : phase.flows)
+      if (topology_->node_of(f.src) != topology_->node_of(f.dst))
+        launch(f.src + offset, f.dst + offset, f.bytes);
+  if (c.flows_left == 0)
+    push_timer(now + seconds_to_time(phase.latency_s), collective, kPhaseEnd);
   else
-    rebalance(seeds, now);
+    rebalance(seeds_, now);
 }
 
 std::uint32_t FlowNetwork::add_flow(const Route& route, double bytes, std::uint32_t collective, SimTime now) {
@@ -100,7 +109,7 @@ void FlowNetwork::end_flow(std::uint32_t id, SimTime now) {
   --active_;
   Running& c = collectives_[f.collective];
   if (--c.flows_left == 0)
-    timers_.push({now + seconds_to_time(c.phases[c.phase].latency_s), f.collective, kPhaseEnd});
+    push_timer(now + seconds_to_time((*c.phases)[c.phase].latency_s), f.collective, kPhaseEnd);
   rebalance(f.links, now);
 }
 
@@ -114,7 +123,8 @@ void FlowNetwork::rebalance(const std::vector<std::uint32_t>& seed_links, SimTim
   ++stamp_;
   component_flows_.clear();
   component_links_.clear();
-  std::vector<std::uint32_t> stack(seed_links.begin(), seed_links.end());
+  stack_.assign(seed_links.begin(), seed_links.end());
+  auto& stack = stack_;
   while (!stack.empty()) {
     const std::uint32_t l = stack.back();
     stack.pop_back();
@@ -148,7 +158,7 @@ void FlowNetwork::rebalance(const std::vector<std::uint32_t>& seed_links, SimTim
         share = capacity_[l] / unfrozen_count_[l];
         bottleneck = l;
       }
-    share = std::max(share, 0.0);
+    share = std::max(share, 1.0);  // never zero: every active flow makes progress (1 B/s floor)
     for (std::uint32_t id : link_flows_[bottleneck]) {
       if (flow_stamp_[id] == frozen) continue;
       flow_stamp_[id] = frozen;
@@ -162,37 +172,44 @@ void FlowNetwork::rebalance(const std::vector<std::uint32_t>& seed_links, SimTim
   }
   for (std::uint32_t id : component_flows_) {
     FlowState& f = flows_[id];
-    f.finish = now + static_cast<SimTime>(std::ceil(f.remaining / f.rate * 1e9));
+    // Rounding can leave a saturated link a hair below zero capacity; a flow with nothing left ends now.
+    f.finish = f.remaining <= 0 || f.rate <= 0
+                   ? now
+                   : now + static_cast<SimTime>(std::ceil(f.remaining / f.rate * 1e9));
     ++f.version;
-    timers_.push({f.finish, id, f.version});
+    push_timer(f.finish, id, f.version);
   }
 }
 
 void FlowNetwork::advance(SimTime now, std::vector<std::uint32_t>& finished) {
-  while (!timers_.empty() && timers_.top().time <= now) {
-    const Timer t = timers_.top();
-    timers_.pop();
+  while (!timers_.empty() && timers_.next_time() <= now) {
+    const auto event = timers_.pop();
+    const Timer t = timer_info_[event.payload];
+    const SimTime time = event.time;
     if (t.version == kPhaseEnd) {
       Running& c = collectives_[t.id];
-      if (++c.phase == c.phases.size()) {
+      if (++c.phase == c.phases->size()) {
         finished.push_back(c.token);
         c.live = false;
         free_collectives_.push_back(t.id);
       } else {
-        start_phase(t.id, t.time);
+        start_phase(t.id, time);
       }
       continue;
     }
     FlowState& f = flows_[t.id];
     if (!f.active || f.version != t.version) continue;  // superseded by a later rate change
-    drain(f, t.time);
-    end_flow(t.id, t.time);
+    drain(f, time);
+    end_flow(t.id, time);
   }
+  if (timers_.empty()) timer_info_.clear();  // all indices are free again
 }
 
 SimTime FlowNetwork::next_event() const {
-  // Stale flow timers may sit on top; they only cause an early, empty wakeup.
-  return timers_.empty() ? -1 : timers_.top().time;
+  // The earliest timer may be stale (superseded by a later rate change): it then costs an empty wakeup.
+  // It must not be popped here, ahead of time: the queue is monotone, and popping a future timer would
+  // forbid timers for earlier moments that flows starting before it still need.
+  return timers_.empty() ? -1 : timers_.next_time();
 }
 
 }  // namespace wattsim

@@ -6,11 +6,13 @@
 //
 // Collectives run as phases of flows (network_model.hpp): a phase's flows start together; when the last
 // one ends, the phase's latency passes, then the next phase starts. `copies` of a symmetric collective run
-// their flows at the same time, so the contention between identical groups is simulated.
+// their flows at the same time, so the contention between identical groups is simulated. A copy's flows
+// that stay inside one node are left out: they cross only that node's NVLink links, where by symmetry
+// they meet exactly what the original meets in its own node, so they would change nothing.
 #include <cstdint>
-#include <queue>
 #include <vector>
 
+#include "engine/event_queue.hpp"
 #include "engine/sim_time.hpp"
 #include "network/network_model.hpp"
 
@@ -23,7 +25,7 @@ class FlowNetwork {
   // Forgets every flow and collective (between runs).
   void reset();
   // Starts collective `token` (the caller's id) at `now` with the given phases; copy offsets shift ranks.
-  void start(std::uint32_t token, std::vector<Phase> phases, const std::vector<int>& copy_offsets,
+  void start(std::uint32_t token, const std::vector<Phase>& phases, const std::vector<int>& copy_offsets,
              SimTime now);
   // Moves to `now` and appends the tokens of collectives that ended at or before it.
   void advance(SimTime now, std::vector<std::uint32_t>& finished);
@@ -44,19 +46,15 @@ class FlowNetwork {
   };
   struct Running {  // a collective in progress
     std::uint32_t token = 0;
-    std::vector<Phase> phases;
-    std::vector<int> copies;
+    const std::vector<Phase>* phases = nullptr;
+    const std::vector<int>* copies = nullptr;
     std::size_t phase = 0;
     std::size_t flows_left = 0;
     bool live = false;
   };
   struct Timer {  // a flow's expected end (checked against its version) or a phase's end
-    SimTime time;
     std::uint32_t id;
     std::uint32_t version;  // flows: the version it was computed for; phases: kPhaseEnd
-    bool operator>(const Timer& o) const {
-      return time != o.time ? time > o.time : (id != o.id ? id > o.id : version > o.version);
-    }
   };
   static constexpr std::uint32_t kPhaseEnd = ~std::uint32_t{0};
 
@@ -73,10 +71,12 @@ class FlowNetwork {
   std::vector<std::vector<std::uint32_t>> link_flows_;  // active flows on each link
   std::vector<Running> collectives_;
   std::vector<std::uint32_t> free_collectives_;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  void push_timer(SimTime time, std::uint32_t id, std::uint32_t version);
+  EventQueue<std::uint32_t> timers_;  // payload: index into timer_info_ (insertion order breaks ties)
+  std::vector<Timer> timer_info_;
   std::size_t active_ = 0;
   // Scratch for rebalance, kept to avoid allocation per event.
-  std::vector<std::uint32_t> component_flows_, component_links_, link_stamp_, flow_stamp_;
+  std::vector<std::uint32_t> component_flows_, component_links_, link_stamp_, flow_stamp_, seeds_, stack_;
   std::vector<double> capacity_;
   std::vector<std::uint32_t> unfrozen_count_;
   std::uint32_t stamp_ = 0;

@@ -52,6 +52,7 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
         {p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
   }
   std::unordered_map<CollectiveKey, std::pair<SimTime, double>, CollectiveKeyHash> cache;
+  std::unordered_map<CollectiveKey, std::uint32_t, CollectiveKeyHash> phases_of;
   for (const Collective& c : program.collectives) {
     const int size = static_cast<int>(c.ranks.size());
     const CollectiveKey key{c.kind,
@@ -67,6 +68,11 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
                .first;
     collective_time_.push_back(it->second.first);
     collective_link_j_.push_back(it->second.second);
+    if (flows_) {  // the flow phases, computed once per distinct collective
+      auto [p, fresh] = phases_of.emplace(key, static_cast<std::uint32_t>(phase_table_.size()));
+      if (fresh) phase_table_.push_back(network.phases(c));
+      collective_phases_.push_back(p->second);
+    }
   }
 }
 
@@ -202,7 +208,7 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
   if (!flows_) return collective_time_[t.index];
   // Flow fidelity: the collective ends when its last phase does, whatever else shares its links.
   const Collective& c = program_->collectives[t.index];
-  flows_->start(task, network_->phases(c), c.copy_offsets, now);
+  flows_->start(task, phase_table_[collective_phases_[t.index]], c.copy_offsets, now);
   schedule_wakeup();
   return Executor::kDeferred;
 }
@@ -262,6 +268,10 @@ StepRecord StepSimulator::run_step(Trace* trace) {
   const std::uint64_t changes_before = clock_changes_;
   peak_w_ = 0;
   const SimTime start_time = now_;
+  if (flows_) {  // every collective of the last step has ended: start the network afresh
+    flows_->reset();
+    next_wakeup_ = -1;
+  }
   const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
   now_ = stats.end_time;
   StepRecord r;

@@ -91,6 +91,8 @@ class StepSimulator {
   std::unique_ptr<FlowNetwork> flows_;  // flow fidelity only
   std::vector<std::uint32_t> finished_;
   std::vector<SimTime> collective_start_;
+  std::vector<std::vector<Phase>> phase_table_;   // distinct collectives' flow phases
+  std::vector<std::uint32_t> collective_phases_;  // per collective: index into phase_table_
   SimTime next_wakeup_ = -1;
   std::vector<ClockTable> clocks_;
   std::vector<TaskTiming> timing_;        // per task
