@@ -105,7 +105,7 @@ int command_validate(const std::vector<std::string>& args) {
   for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
     try {
       const Scenario s = load_scenario(file, catalog);
-      std::cout << file << ": ok (" << s.model.name << " on " << s.gpus << " x " << s.gpu.name << ", "
+      std::cout << file << ": ok (" << s.model.name << " on " << s.total_gpus() << " x " << s.gpu.name << ", "
                 << s.policies.size() << " policies)\n";
     } catch (const InputError& e) {
       report_input_error(e);

@@ -89,6 +89,7 @@ constexpr ParamSpec kParallelismSpecs[] = {
     flag("symmetric", "simulate one GPU per pipeline stage for its identical TP and DP peers", "true"),
     quantity("gradient_bucket", Dimension::Bytes, "gradient all-reduce bucket size", "25 MiB", 1024, 1e12),
     flag("overlap_grad_reduce", "reduce gradient buckets while the backward pass goes on", "true"),
+    flag("tp_comm_overlap", "overlap TP collectives with their GEMMs (Megatron-Core)", "false"),
 };
 constexpr ParamSpec kTrainingSpecs[] = {
     optional(number("steps", "optimizer steps in the run", "", 0, 1e15)),
@@ -240,6 +241,7 @@ void read_parallelism(MapReader& root, Scenario& s, Diagnostics& d) {
   p.symmetric = par.boolean("symmetric", true);
   p.bucket_bytes = par.quantity("gradient_bucket", p.bucket_bytes);
   p.overlap_grad_reduce = par.boolean("overlap_grad_reduce", true);
+  p.tp_comm_overlap = par.boolean("tp_comm_overlap", false);
   const YAML::Mark where = par.map_mark();
   if (p.tp * p.pp * p.dp != s.total_gpus())
     d.error(where, "parallelism: tp × pp × dp = " + std::to_string(p.tp) + " × " + std::to_string(p.pp) +

@@ -76,6 +76,9 @@ std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, con
       {"mfu", steady.time_s > 0
                   ? program.model_flops_per_step / (steady.time_s * program.total_gpus * peak_flops)
                   : 0.0},
+      {"hardware_tflops_per_gpu",
+       steady.time_s > 0 ? program.executed_gemm_flops_per_step / (steady.time_s * program.total_gpus) / 1e12
+                         : 0.0},
       {"tflops_per_gpu",
        steady.time_s > 0 ? program.model_flops_per_step / (steady.time_s * program.total_gpus) / 1e12 : 0.0},
       {"samples_per_s", steady.time_s > 0 ? program.samples_per_step / steady.time_s : 0.0},

@@ -82,6 +82,9 @@ void StepSimulator::reset(const ClockPlan& plan) {
   // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
   std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps),
                                 TaskTiming{-1, 0, 0, 0, 0});
+  // A kernel's clock is set by its own power against the cap. Communication that overlaps it adds power
+  // for a while; the GPU's power controller, which averages over milliseconds, holds the total at the cap
+  // (set_power clamps it), and the brief slowdown that costs the kernel is not modelled.
   const bool overlaps_comm = !program_->collectives.empty();
   const double overlap_activity = overlaps_comm ? p.power.comm_activity : 0.0;
   const double overlap_memory = overlaps_comm ? p.power.comm_memory_utilisation : 0.0;
@@ -92,8 +95,7 @@ void StepSimulator::reset(const ClockPlan& plan) {
     const ClockStep requested = plan.task_clock[t];
     TaskTiming& cached = cache[task.index * static_cast<std::size_t>(steps) + requested];
     if (cached.duration < 0) {
-      const KernelRun run = gpu_->run_capped(program_->kernels[task.index].work, p.clock_at_step(requested),
-                                             overlap_activity, overlap_memory);
+      const KernelRun run = gpu_->run_capped(program_->kernels[task.index].work, p.clock_at_step(requested));
       cached = TaskTiming{
           run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation),
           static_cast<ClockStep>(std::lround((run.clock_mhz - p.clock_min_mhz) / p.clock_step_mhz)),
@@ -132,7 +134,7 @@ void StepSimulator::set_power(std::uint32_t g) {
   beta = std::min(beta, 1.0);
   const ClockTable& ct = clocks_[s.clock];
   s.memory_w = beta * c.memory_w;
-  s.watts = ct.static_w + alpha * ct.dynamic_w + s.memory_w;
+  s.watts = std::min(ct.static_w + alpha * ct.dynamic_w + s.memory_w, gpu_->power_cap_w());
 }
 
 void StepSimulator::advance(std::uint32_t g, SimTime now) {
@@ -160,14 +162,14 @@ void StepSimulator::advance(std::uint32_t g, SimTime now) {
 }
 
 void StepSimulator::emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
-                               double clock_mhz, double energy_j) {
+                               double clock_mhz, double energy_j, std::uint16_t layer, Pass pass) {
   TraceEvent e{};
   e.gpu = gpu;
   e.t0_s = to_seconds(t0);
   e.t1_s = to_seconds(t1);
   e.kind = static_cast<std::uint8_t>(kind);
-  e.pass = static_cast<std::uint8_t>(k ? k->pass : Pass::Communication);
-  e.layer = k ? k->layer : 0;
+  e.pass = static_cast<std::uint8_t>(k ? k->pass : pass);
+  e.layer = k ? k->layer : layer;
   e.label = k ? k->label : 0;
   e.step = step_index_;
   e.clock_mhz = clock_mhz;
@@ -257,7 +259,7 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     set_power(g);
     if (trace_ && trace_->keep_events)
       emit_event(g, began, now, EventKind::Collective, nullptr, p.clock_at_step(state_[g].clock),
-                 collective_link_j_[t.index] / static_cast<double>(c.gpus.size()));
+                 collective_link_j_[t.index] / static_cast<double>(c.gpus.size()), c.layer, c.pass);
   }
 }
 

@@ -81,7 +81,8 @@ class StepSimulator {
   void advance(std::uint32_t g, SimTime now);  // integrates power up to now
   void set_power(std::uint32_t g);             // recomputes power from the state
   void emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
-                  double clock_mhz, double energy_j);
+                  double clock_mhz, double energy_j, std::uint16_t layer = 0,
+                  Pass pass = Pass::Communication);
 
   const StepProgram* program_;
   const GpuModel* gpu_;

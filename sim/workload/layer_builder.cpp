@@ -55,10 +55,11 @@ void LayerBuilder::mark_attention_core(std::size_t first_forward) {
   for (std::size_t i = first_forward; i < layer_.forward.size(); ++i) layer_.forward[i].attention_core = true;
 }
 
-void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward) {
+void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward,
+                                   double executed) {
   layer_.model_gemm_flops += flops * tp_;  // attention products are split over heads
-  add(Pass::Forward, label, KernelKind::TensorGemm, flops, bytes_forward);
-  add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * flops, 2.0 * bytes_forward);
+  add(Pass::Forward, label, KernelKind::TensorGemm, executed * flops, bytes_forward);
+  add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * executed * flops, 2.0 * bytes_forward);
 }
 
 void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,

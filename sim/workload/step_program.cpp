@@ -80,6 +80,9 @@ class StepBuilder {
       for (int s = 0; s < plan_.pp; ++s) run_schedule(s, d);
     for (const Link& link : links_) add_transfers(link);
     for (int s = 0; s < plan_.pp; ++s) gradient_sync_and_optimizer(s);
+    for (const StepTask& t : p_.tasks)
+      if (t.type == TaskType::Kernel && p_.kernels[t.index].work.kind == KernelKind::TensorGemm)
+        p_.executed_gemm_flops_per_step += p_.kernels[t.index].work.flops * p_.gpu_multiplicity[t.gpu];
     p_.graph = g_.build();
     return std::move(p_);
   }
@@ -153,6 +156,7 @@ class StepBuilder {
           p_.gpu_multiplicity.push_back(multiplicity);
           compute_.push_back(g_.add_stream());
           comm_.push_back(g_.add_stream());
+          tp_comm_.push_back(plan_.tp_comm_overlap ? g_.add_stream() : 0);
         }
     // Pipeline transfer streams: per (data rank, TP rank, edge, direction); edge e joins stage e to e+1,
     // the last one (stage p−1 back to 0) serving interleaved chunks.
@@ -202,17 +206,20 @@ class StepBuilder {
     return offsets;
   }
 
-  TaskId tensor_collective(const Kernel& k, int s, int d, int mb) {
+  TaskId tensor_collective(const Kernel& k, int s, int d, int mb, bool overlapped) {
     Collective c;
     c.kind = k.collective;
     c.group = CommGroup::Tensor;
     c.bytes = k.message_bytes;
+    c.layer = k.layer;
+    c.pass = k.pass;
     for (int t = 0; t < plan_.tp; ++t) c.ranks.push_back(plan_.rank(t, s, d));
     c.copy_offsets = copies(false, true);  // every data-parallel replica's TP group, at the same moment
     std::vector<StreamId> streams;
     for (int t = 0; t < sim_tp_; ++t) {
       c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, d)));
-      streams.push_back(compute_[static_cast<std::size_t>(sim_gpu(t, s, d))]);
+      const auto g = static_cast<std::size_t>(sim_gpu(t, s, d));
+      streams.push_back(overlapped ? tp_comm_[g] : compute_[g]);
     }
     return add_collective(std::move(c), streams, mb);
   }
@@ -234,24 +241,63 @@ class StepBuilder {
   }
 
   // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
+  // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
+  //
+  // TP collectives block the compute stream (Megatron's default). With tp_comm_overlap (Megatron-Core's
+  // --tp-comm-overlap, Wang et al. 2023 "Overlap communication with dependent computation"), each one
+  // runs on its own stream alongside the GEMM it feeds or drains, chunk by chunk: it starts with that
+  // GEMM, and what comes after the GEMM waits for both.
   void add_kernels(Op& op, int s, int d, int mb, std::uint32_t begin, std::size_t n,
                    bool only_attention_core) {
+    TaskId pending = 0;    // an overlapped collective that the next non-partner kernel must wait for
+    int pending_skip = 0;  // GEMMs to let pass before waiting (1: the collective feeds the next GEMM)
+    bool has_pending = false;
+    TaskId before_last_gemm = 0;  // the task before the most recent GEMM of this op
+    bool last_was_gemm = false, have_before_gemm = false;
     for (std::size_t i = 0; i < n; ++i) {
       const Kernel& k = p_.kernels[begin + i];
       if (only_attention_core && !k.attention_core) continue;
       if (k.tensor_collective && plan_.tp == 1) continue;
       TaskId id = 0;
+      if (k.tensor_collective && plan_.tp_comm_overlap && op.built) {
+        const bool drains_previous = last_was_gemm;  // e.g. reduce-scatter after the output projection
+        id = tensor_collective(k, s, d, mb, true);
+        const TaskId after = drains_previous ? before_last_gemm : op.last;
+        if (!drains_previous || have_before_gemm)
+          for (int t = 0; t < sim_tp_; ++t) g_.add_dependency(for_rank(after, t), id);
+        pending = id;
+        has_pending = true;
+        pending_skip = drains_previous ? 0 : 1;
+        op.last = id;  // what follows the op (a transfer) waits for it too
+        last_was_gemm = false;
+        continue;
+      }
       if (k.tensor_collective) {
-        id = tensor_collective(k, s, d, mb);
+        id = tensor_collective(k, s, d, mb, false);
       } else {
         id = add_kernel(sim_gpu(0, s, d), mb, begin + static_cast<std::uint32_t>(i));
         for (int t = 1; t < sim_tp_; ++t)
           add_kernel(sim_gpu(t, s, d), mb, begin + static_cast<std::uint32_t>(i));
       }
+      const bool gemm = !k.tensor_collective && k.work.kind == KernelKind::TensorGemm;
+      if (has_pending) {
+        if (gemm && pending_skip > 0) {
+          --pending_skip;
+        } else {
+          for (int t = 0; t < sim_tp_; ++t) g_.add_dependency(pending, for_rank(id, t));
+          has_pending = false;
+        }
+      }
+      if (gemm) {
+        before_last_gemm = op.last;
+        have_before_gemm = op.built;
+      }
+      last_was_gemm = gemm;
       if (!op.built) op.first = id;
       op.built = true;
       op.last = id;
     }
+    // A collective still pending here is op.last, so whatever follows the op waits for it.
   }
 
   // ZeRO-3 (Rajbhandari et al. 2020): a layer's weights are gathered from the DP group before each use,
@@ -412,7 +458,7 @@ class StepBuilder {
   std::vector<std::uint32_t> forward_begin_, backward_begin_, recompute_begin_, optimizer_begin_;
   std::uint32_t optimizer_count_ = 0;
   std::vector<double> stage_parameters_;
-  std::vector<StreamId> compute_, comm_, transfer_;
+  std::vector<StreamId> compute_, comm_, tp_comm_, transfer_;
   std::vector<Op> ops_;
   std::vector<TaskId> layer_done_, stage_last_;
   std::vector<int> last_backward_;

@@ -31,6 +31,8 @@ struct Collective {
   std::vector<int> ranks;           // global ranks of one group, in ring order
   std::vector<int> copy_offsets;    // the same collective runs at once on ranks + offset (symmetric peers)
   std::vector<std::uint32_t> gpus;  // simulated GPUs taking part
+  std::uint16_t layer = 0;          // tensor-parallel collectives: the layer and pass they belong to
+  Pass pass = Pass::Communication;
 };
 
 enum class TaskType : std::uint8_t { Kernel, Collective };
@@ -55,6 +57,7 @@ struct ParallelPlan {
   double gradient_bytes_per_parameter = 4;  // gradients reduced in fp32 (mixed precision)
   double weight_bytes_per_parameter = 2;    // what ZeRO gathers
   bool overlap_grad_reduce = true;
+  bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
   bool symmetric = true;
   double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)
   // Global rank of (tensor rank t, pipeline stage p, data rank d). Default order: t fastest, then p, then d
@@ -89,6 +92,7 @@ struct StepProgram {
   double samples_per_step = 0;
   double tokens_per_step = 0;
   double model_flops_per_step = 0;
+  double executed_gemm_flops_per_step = 0;  // every GEMM run, recomputation included, all GPUs
 };
 
 // Appends the optimizer step for `parameters` parameters held by one GPU to the workload.

@@ -58,7 +58,7 @@ void leave_tensor_parallel(LayerBuilder& L, const std::string& label, const Dims
   if (x.sp) L.tensor_collective(label + ".all_gather", Pass::Backward, CollectiveKind::AllGather, bytes);
 }
 
-void attention_block(LayerBuilder& L, const Dims& x, bool flash) {
+void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
   const double e = L.bytes_per_element();
   const double tokens = x.b * x.s;
   const double qkv_width = x.h + 2.0 * x.kv * x.d;
@@ -68,8 +68,10 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash) {
   const double score_flops = 2.0 * x.b * x.s * x.s * x.h / x.t;
   const std::size_t core = L.forward_count();
   if (flash) {
-    // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip.
-    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t);
+    // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip. With a
+    // causal mask it skips the blocks above the diagonal, about half the work (Dao 2023, FlashAttention-2).
+    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t,
+                      causal ? 0.5 : 1.0);
   } else {
     const double scores = x.b * (x.a / x.t) * x.s * x.s;
     L.activation_gemm("attention.scores", score_flops, e * (tokens * 2.0 * x.h / x.t + scores));
@@ -165,13 +167,13 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
     {
       LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp);
       if (bert) {  // post-norm
-        attention_block(L, x, shape.flash_attention);
+        attention_block(L, x, shape.flash_attention, false);
         norm(L, "attention.norm", x, true);
         ffn_block(L, x, m.gated_ffn);
         norm(L, "ffn.norm", x, true);
       } else {  // pre-norm
         norm(L, "attention.norm", x, m.biases);
-        attention_block(L, x, shape.flash_attention);
+        attention_block(L, x, shape.flash_attention, true);
         norm(L, "ffn.norm", x, m.biases);
         ffn_block(L, x, m.gated_ffn);
       }
