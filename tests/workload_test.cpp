@@ -46,11 +46,19 @@ TEST(Transformer, GemmFlopsMatchMegatronFormula) {
     MicrobatchShape shape;
     shape.micro_batch = b;
     shape.seq_len = m.seq_len;
+    shape.flash_attention = false;  // Megatron 2021 computes the full s² scores, masked ones included
     const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
     const double B = b, s = m.seq_len, l = m.layers, h = m.hidden, V = m.vocab;
     const double megatron = 72.0 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
     EXPECT_NEAR((gemm_flops(w, Pass::Forward) + gemm_flops(w, Pass::Backward)) / megatron, 1.0, 1e-9);
     EXPECT_NEAR(w.model_flops_per_sample * B / megatron, 1.0, 1e-9);
+    // A causal FlashAttention runs half of the 4·b·s²·h attention products per layer (3 passes), while
+    // model FLOPs still count all of them.
+    shape.flash_attention = true;
+    const Workload flash = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+    const double skipped = 0.5 * 3.0 * 4.0 * B * s * s * h * l;
+    EXPECT_NEAR((gemm_flops(flash, Pass::Forward) + gemm_flops(flash, Pass::Backward)) / (megatron - skipped), 1.0, 1e-9);
+    EXPECT_NEAR(flash.model_flops_per_sample * B / megatron, 1.0, 1e-9);
   }
 }
 
