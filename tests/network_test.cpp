@@ -15,7 +15,7 @@ struct Cluster {
   explicit Cluster(const std::string& hardware)
       : scenario(
             test::scenario_from_text("name: c\nhardware: " + hardware +
-                                     "\nworkload: {model: gpt-1.3b, global_batch: 640, micro_batch: 1}\n")),
+                                     "\nworkload: {model: gpt-1.3b, global_batch: 81920, micro_batch: 1}\n")),
         topology(build_cluster_topology(scenario)) {}
 };
 
@@ -54,6 +54,21 @@ TEST(Topology, FabricKindsConnectEveryGpu) {
     EXPECT_GT(c.topology.switch_count(), 0) << fabric;
     for (int dst : {1, 8, 200, 319}) EXPECT_FALSE(c.topology.route(0, dst).links.empty()) << fabric << dst;
   }
+}
+
+TEST(Topology, AFabricTooSmallForTheClusterIsRejected) {
+  try {
+    test::scenario_from_text(
+        "name: c\nhardware: {gpu: H100-SXM5-80GB, nodes: 1024, fabric: fat-tree-2l}\n"
+        "workload: {model: gpt-1.3b, global_batch: 8192, micro_batch: 1}\n");
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("a two-level fat-tree of 8192 NICs needs 256 switch ports"),
+              std::string::npos)
+        << e.what();
+  }
+  const Cluster big("{gpu: H100-SXM5-80GB, nodes: 1024, fabric: fat-tree-3l}");
+  EXPECT_FALSE(big.topology.route(0, 8191).links.empty());
 }
 
 TEST(FlowNetwork, TwoFlowsSharingALinkEachGetHalf) {

@@ -57,7 +57,8 @@ TEST(Transformer, GemmFlopsMatchMegatronFormula) {
     shape.flash_attention = true;
     const Workload flash = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
     const double skipped = 0.5 * 3.0 * 4.0 * B * s * s * h * l;
-    EXPECT_NEAR((gemm_flops(flash, Pass::Forward) + gemm_flops(flash, Pass::Backward)) / (megatron - skipped), 1.0, 1e-9);
+    EXPECT_NEAR((gemm_flops(flash, Pass::Forward) + gemm_flops(flash, Pass::Backward)) / (megatron - skipped),
+                1.0, 1e-9);
     EXPECT_NEAR(flash.model_flops_per_sample * B / megatron, 1.0, 1e-9);
   }
 }

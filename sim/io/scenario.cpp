@@ -7,6 +7,7 @@
 
 #include <numeric>
 #include "hardware/gpu_model.hpp"
+#include "network/topology.hpp"
 
 #include "workload/memory_footprint.hpp"
 #include "workload/model_family.hpp"
@@ -356,6 +357,14 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
                        std::to_string(p.pp * p.virtual_stages) + " pipeline chunks");
   }
   if (!d.empty()) return;
+  if (s.nodes > 1) {
+    try {  // the fabric must be able to join every node
+      build_topology(s.node, s.gpu, s.nodes, s.fabric, s.fabric_choice);
+    } catch (const std::invalid_argument& e) {
+      d.error(root.mark("hardware"), std::string("hardware: ") + e.what());
+      return;
+    }
+  }
   const Workload w = family->build(m, microbatch_shape(s));
   p.activation_bytes = bytes_per_element(s.precision) * s.micro_batch * std::max(1, s.seq_len) * m.hidden;
   p.weight_bytes_per_parameter = bytes_per_element(s.precision);

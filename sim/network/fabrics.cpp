@@ -7,12 +7,18 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
+#include <string>
 
 #include "network/topology.hpp"
 
 namespace wattsim {
 
 namespace {
+
+int ceil_div(int a, int b) {
+  return (a + b - 1) / b;
+}
 
 struct LeafPorts {
   int down;
@@ -41,13 +47,20 @@ void attach_nic(TopologyBuilder& b, const FabricProfile& f, int rank, std::size_
   b.connect(b.nic(rank), leaf, f.nic_bandwidth_bps * f.efficiency, f.nic_latency_s / 2, f.energy_j_per_byte);
 }
 
-int ceil_div(int a, int b) {
-  return (a + b - 1) / b;
+// Every spine reaches every leaf in a two-level Clos, so a spine's ports bound the leaves.
+void check_capacity(int needed, int available, const std::string& what, const FabricProfile& f) {
+  if (needed > available)
+    throw std::invalid_argument(what + " needs " + std::to_string(needed) + " switch ports where " + f.name +
+                                " switches (radix " + std::to_string(f.switch_radix) + ") offer " +
+                                std::to_string(available) +
+                                "; use a three-level fat-tree or more oversubscription");
 }
 
 void fat_tree_2l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice& c) {
   const int nics = b.nodes() * b.gpus_per_node();
   const LeafPorts ports = split_ports(f.switch_radix, c.oversubscription);
+  check_capacity(ceil_div(nics, ports.down), f.switch_radix,
+                 "a two-level fat-tree of " + std::to_string(nics) + " NICs", f);
   std::vector<std::size_t> leaves, spines;
   for (int i = 0; i < ceil_div(nics, ports.down); ++i) leaves.push_back(b.add_switch());
   for (int i = 0; i < std::max(1, ceil_div(static_cast<int>(leaves.size()) * ports.up, f.switch_radix)); ++i)
@@ -64,6 +77,7 @@ void fat_tree_3l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice&
   const int half = f.switch_radix / 2;
   const int leaves_total = ceil_div(nics, ports.down);
   const int pods = ceil_div(leaves_total, half);
+  check_capacity(pods, f.switch_radix, "a three-level fat-tree of " + std::to_string(nics) + " NICs", f);
   std::vector<std::size_t> leaves, aggregation, cores;
   for (int i = 0; i < leaves_total; ++i) leaves.push_back(b.add_switch());
   for (int r = 0; r < nics; ++r) attach_nic(b, f, r, leaves[static_cast<std::size_t>(r / ports.down)]);
@@ -87,6 +101,8 @@ void rail_optimized(TopologyBuilder& b, const FabricProfile& f, const FabricChoi
   const LeafPorts ports = split_ports(f.switch_radix, c.oversubscription);
   const int nodes_per_group = ports.down;
   const int groups = ceil_div(b.nodes(), nodes_per_group);
+  check_capacity(groups * b.gpus_per_node(), f.switch_radix,
+                 "a rail-optimized fabric of " + std::to_string(b.nodes()) + " nodes", f);
   std::vector<std::size_t> leaves, spines;
   for (int g = 0; g < groups; ++g)
     for (int rail = 0; rail < b.gpus_per_node(); ++rail) leaves.push_back(b.add_switch());

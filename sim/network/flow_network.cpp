@@ -18,6 +18,7 @@ void FlowNetwork::reset() {
   flows_.clear();
   free_flows_.clear();
   for (auto& l : link_flows_) l.clear();
+  ended_links_.clear();
   collectives_.clear();
   free_collectives_.clear();
   timers_.clear();
@@ -110,7 +111,16 @@ void FlowNetwork::end_flow(std::uint32_t id, SimTime now) {
   Running& c = collectives_[f.collective];
   if (--c.flows_left == 0)
     push_timer(now + seconds_to_time((*c.phases)[c.phase].latency_s), f.collective, kPhaseEnd);
-  rebalance(f.links, now);
+  // Rates are recomputed once for all the flows that end at this instant (identical copies of a
+  // collective end together): see advance().
+  ended_links_.insert(ended_links_.end(), f.links.begin(), f.links.end());
+  ended_at_ = now;
+}
+
+void FlowNetwork::rebalance_after_ends() {
+  if (ended_links_.empty()) return;
+  rebalance(ended_links_, ended_at_);
+  ended_links_.clear();
 }
 
 void FlowNetwork::drain(FlowState& f, SimTime now) {
@@ -182,11 +192,18 @@ void FlowNetwork::rebalance(const std::vector<std::uint32_t>& seed_links, SimTim
 }
 
 void FlowNetwork::advance(SimTime now, std::vector<std::uint32_t>& finished) {
-  while (!timers_.empty() && timers_.next_time() <= now) {
+  while (!timers_.empty()) {
+    const SimTime next = timers_.next_time();
+    if (!ended_links_.empty() && next > ended_at_) {  // everything at that instant has ended
+      rebalance_after_ends();
+      continue;
+    }
+    if (next > now) break;
     const auto event = timers_.pop();
     const Timer t = timer_info_[event.payload];
     const SimTime time = event.time;
     if (t.version == kPhaseEnd) {
+      rebalance_after_ends();
       Running& c = collectives_[t.id];
       if (++c.phase == c.phases->size()) {
         finished.push_back(c.token);
@@ -202,6 +219,7 @@ void FlowNetwork::advance(SimTime now, std::vector<std::uint32_t>& finished) {
     drain(f, time);
     end_flow(t.id, time);
   }
+  rebalance_after_ends();
   if (timers_.empty()) timer_info_.clear();  // all indices are free again
 }
 

@@ -64,6 +64,9 @@ class FlowNetwork {
   // Max-min fair rates for the flows connected to `seeds` (flow ids) through shared links.
   void rebalance(const std::vector<std::uint32_t>& seed_links, SimTime now);
   void drain(FlowState& f, SimTime now);
+  void rebalance_after_ends();
+  std::vector<std::uint32_t> ended_links_;  // links of flows that ended at ended_at_, not yet rebalanced
+  SimTime ended_at_ = 0;
 
   const Topology* topology_;
   std::vector<FlowState> flows_;
