@@ -99,3 +99,28 @@ TEST(DataParallel, BucketsCoverEveryGradientOnce) {
 
 }  // namespace
 }  // namespace wattsim
+
+namespace wattsim {
+namespace {
+
+// 2:4 sparsity halves the forward and input-gradient work of weight GEMMs, nothing else.
+TEST(Sparsity, HalvesWeightGemmsForwardAndInputGradient) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  MicrobatchShape shape;
+  shape.micro_batch = 2;
+  shape.seq_len = 512;
+  shape.flash_attention = false;
+  const Workload dense = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  shape.structured_sparsity = true;
+  const Workload sparse = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const double B = 2, s = 512, l = m.layers, h = m.hidden, V = m.vocab;
+  const double weight = 24 * B * s * l * h * h + 2 * B * s * h * V;  // forward weight-GEMM FLOPs
+  EXPECT_NEAR(gemm_flops(dense, Pass::Forward) - gemm_flops(sparse, Pass::Forward), weight / 2,
+              1e-6 * weight);
+  EXPECT_NEAR(gemm_flops(dense, Pass::Backward) - gemm_flops(sparse, Pass::Backward), weight / 2,
+              1e-6 * weight);
+  EXPECT_EQ(dense.parameters, sparse.parameters);
+}
+
+}  // namespace
+}  // namespace wattsim

@@ -201,6 +201,20 @@ void write_file(const std::string& path, const Scenario& s, const RunResult& r, 
            {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE}}),
       H5Dclose, "comparison");
   attribute(comparison, "baseline", std::string("static"));
+  // Which GPU of the cluster each traced GPU is, and how many identical GPUs it stands for.
+  struct GpuRecord {
+    std::uint32_t gpu;
+    std::int32_t rank;
+    double multiplicity;
+  };
+  std::vector<GpuRecord> gpus;
+  for (std::size_t g = 0; g < r.gpu_rank.size(); ++g)
+    gpus.push_back({static_cast<std::uint32_t>(g), r.gpu_rank[g], r.gpu_multiplicity[g]});
+  Handle gpu_table(write_table(file, "gpus", gpus.data(), gpus.size(), sizeof(GpuRecord),
+                               {{"gpu", HOFFSET(GpuRecord, gpu), H5T_NATIVE_UINT32},
+                                {"rank", HOFFSET(GpuRecord, rank), H5T_NATIVE_INT32},
+                                {"multiplicity", HOFFSET(GpuRecord, multiplicity), H5T_NATIVE_DOUBLE}}),
+                   H5Dclose, "gpus");
   if (!r.labels.empty()) {
     Handle labels_holder(H5Gopen2(file, "policies", H5P_DEFAULT), H5Gclose, "policies");
     string_list_attribute(labels_holder, "kernel_labels", r.labels);

@@ -22,6 +22,7 @@ MicrobatchShape microbatch_shape(const Scenario& s) {
   shape.flash_attention = s.flash_attention;
   shape.tp = s.plan.tp;
   shape.sequence_parallel = s.sequence_parallel;
+  shape.structured_sparsity = s.structured_sparsity;
   return shape;
 }
 
@@ -76,6 +77,7 @@ constexpr ParamSpec kWorkloadSpecs[] = {
     integer("global_batch", "samples per optimizer step, all replicas together", "", 1, 1e9),
     integer("micro_batch", "samples per forward/backward pass on one GPU", "global_batch / dp", 1, 1e9),
     flag("flash_attention", "fused attention that keeps no s² scores", "true"),
+    flag("structured_sparsity", "2:4 sparse weights: sparse tensor cores halve weight-GEMM work", "false"),
 };
 constexpr ParamSpec kParallelismSpecs[] = {
     integer("tp", "tensor-parallel degree (Megatron column/row splits)", "1", 1, 1024),
@@ -219,6 +221,7 @@ void read_workload(Reader& in, MapReader& root, Scenario& s) {
   s.global_batch = static_cast<int>(wl.integer("global_batch", 1));
   s.micro_batch = static_cast<int>(wl.integer("micro_batch", 0));
   s.flash_attention = wl.boolean("flash_attention", true);
+  s.structured_sparsity = wl.boolean("structured_sparsity", false);
 }
 
 void read_parallelism(MapReader& root, Scenario& s, Diagnostics& d) {

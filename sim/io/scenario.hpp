@@ -48,6 +48,7 @@ struct Scenario {
   int global_batch = 1;
   int micro_batch = 1;
   bool flash_attention = true;
+  bool structured_sparsity = false;
 
   ParallelPlan plan;  // tp, pp, dp, schedule, ZeRO, recompute...; microbatches and bytes filled in
   bool sequence_parallel = false;

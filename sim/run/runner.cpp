@@ -109,6 +109,8 @@ RunResult run_scenario(const Scenario& s) {
   RunResult result;
   result.labels = program.labels;
   result.tasks_per_step = program.tasks.size();
+  result.gpu_rank = program.gpu_rank;
+  result.gpu_multiplicity = program.gpu_multiplicity;
 
   auto evaluate = [&](const ClockPlan& plan) {
     sim.reset(plan);

@@ -38,6 +38,8 @@ struct RunResult {
   std::vector<ComparisonRow> comparison;
   std::vector<std::string> labels;  // kernel labels, indexed by TraceEvent::label
   std::uint64_t tasks_per_step = 0;
+  std::vector<int> gpu_rank;             // per simulated GPU (the `gpu` of power and events): global rank
+  std::vector<double> gpu_multiplicity;  // and how many GPUs it stands for
 };
 
 // Builds the step program and the cluster of a scenario (exposed for tests and benchmarks).

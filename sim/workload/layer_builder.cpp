@@ -9,8 +9,8 @@ constexpr double kFp32GradBytes = 4.0;  // weight gradients accumulate in fp32 (
 }
 
 LayerBuilder::LayerBuilder(Workload& workload, std::string name, double bytes_per_element,
-                           int tensor_parallel)
-    : workload_(workload), e_(bytes_per_element), tp_(tensor_parallel) {
+                           int tensor_parallel, bool sparse_weights)
+    : workload_(workload), e_(bytes_per_element), tp_(tensor_parallel), sparse_(sparse_weights) {
   layer_.name = std::move(name);
 }
 
@@ -33,9 +33,12 @@ void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, dou
 void LayerBuilder::weight_gemm(const std::string& label, double m, double k, double n, bool split) {
   const double flops = 2.0 * m * k * n;
   layer_.model_gemm_flops += split ? flops * tp_ : flops;
-  add(Pass::Forward, label, KernelKind::TensorGemm, flops, e_ * (m * k + k * n + m * n));
+  // With 2:4 sparse weights the forward and input-gradient GEMMs (which multiply by the weights) run
+  // half the multiply-adds, and read half the weights plus 2-bit indices.
+  const double w = sparse_ ? 0.5 : 1.0;
+  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n));
   // Backward in execution order after reversal: weight gradient, then input gradient.
-  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, flops, e_ * (m * n + k * n + m * k));
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k));
   add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
       e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n);
   add_parameters(k * n, split);

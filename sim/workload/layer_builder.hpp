@@ -14,7 +14,8 @@ namespace wattsim {
 class LayerBuilder {
  public:
   // tensor_parallel: how many ranks share this layer's split weights (1 without tensor parallelism).
-  LayerBuilder(Workload& workload, std::string name, double bytes_per_element, int tensor_parallel = 1);
+  LayerBuilder(Workload& workload, std::string name, double bytes_per_element, int tensor_parallel = 1,
+               bool sparse_weights = false);
   ~LayerBuilder();  // appends the finished layer to the workload
   LayerBuilder(const LayerBuilder&) = delete;
   LayerBuilder& operator=(const LayerBuilder&) = delete;
@@ -49,6 +50,7 @@ class LayerBuilder {
   Layer layer_;
   double e_;
   double tp_;
+  bool sparse_;
 };
 
 }  // namespace wattsim

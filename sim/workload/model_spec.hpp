@@ -39,6 +39,9 @@ struct MicrobatchShape {
   bool flash_attention = true;
   int tp = 1;                      // tensor-parallel degree: GEMMs and heads split this many ways
   bool sequence_parallel = false;  // norms and dropouts split over the TP group too (Korthikanti et al.)
+  // 2:4 structured sparsity of the weights (NVIDIA Ampere and later): sparse tensor cores skip half of a
+  // weight GEMM's multiply-adds (Mishra et al. 2021); activation products and weight gradients stay dense.
+  bool structured_sparsity = false;
 };
 
 }  // namespace wattsim

@@ -21,7 +21,8 @@ struct Shape {
 
 class ResNetBuilder {
  public:
-  ResNetBuilder(Workload& w, double batch, double e) : w_(w), b_(batch), e_(e) {}
+  ResNetBuilder(Workload& w, double batch, double e, bool sparse)
+      : w_(w), b_(batch), e_(e), sparse_(sparse) {}
 
   // conv + batch norm (+ ReLU); returns the output shape.
   Shape conv_bn(LayerBuilder& L, const std::string& name, Shape in, double out_channels, double kernel,
@@ -50,7 +51,7 @@ class ResNetBuilder {
   }
 
   Shape block(int index, Shape in, double width, double stride) {
-    LayerBuilder L(w_, "block." + std::to_string(index), e_);
+    LayerBuilder L(w_, "block." + std::to_string(index), e_, 1, sparse_);
     const double out_channels = 4.0 * width;
     Shape x = conv_bn(L, "conv1", in, width, 1, 1, true);
     x = conv_bn(L, "conv2", x, width, 3, stride, true);
@@ -66,6 +67,7 @@ class ResNetBuilder {
  private:
   Workload& w_;
   double b_, e_;
+  bool sparse_;
   double activation_bytes_ = 0;
   double block_activation_ = 0;
 };
@@ -76,7 +78,7 @@ Workload build_resnet(const ModelSpec& m, const MicrobatchShape& shape) {
   Workload w;
   w.samples_per_microbatch = b;
   w.tokens_per_sample = 1;
-  ResNetBuilder net(w, b, e);
+  ResNetBuilder net(w, b, e, shape.structured_sparsity);
   Shape x{3, static_cast<double>(m.image_size)};
   {
     LayerBuilder L(w, "stem", e);

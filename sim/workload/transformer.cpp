@@ -160,12 +160,12 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
   w.samples_per_microbatch = x.b;
   w.tokens_per_sample = x.s;
   {
-    LayerBuilder L(w, "embedding", e, shape.tp);
+    LayerBuilder L(w, "embedding", e, shape.tp, shape.structured_sparsity);
     embedding(L, m, x, bert);
   }
   for (int i = 0; i < m.layers; ++i) {
     {
-      LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp);
+      LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp, shape.structured_sparsity);
       if (bert) {  // post-norm
         attention_block(L, x, shape.flash_attention, false);
         norm(L, "attention.norm", x, true);
@@ -181,7 +181,7 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
     set_block_activations(w.layers.back(), x, shape.flash_attention, e);
   }
   {
-    LayerBuilder L(w, "head", e, shape.tp);
+    LayerBuilder L(w, "head", e, shape.tp, shape.structured_sparsity);
     lm_head(L, m, x, bert);
   }
   // The head keeps its input and the logits (16-bit, plus fp32 for the loss) until its backward.
