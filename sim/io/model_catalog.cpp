@@ -105,10 +105,14 @@ constexpr ParamSpec kEfficiencySpecs[] = {
     quantity("kernel_overhead", Dimension::Time, "launch gap and tail of one kernel", "2 us", 0, 1e-2),
 };
 
-const std::string& checked_file(const std::string& file) {
+// Parses a definition file whose root must be a mapping; throws InputError if it cannot be read at all
+// (errors inside the mapping are left for the caller to collect).
+YAML::Node open_definition(const std::string& file, Diagnostics& d) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw InputError({Diagnostic{file, 0, 0, "no such file"}});
-  return file;
+  const YAML::Node root = load_yaml_file(file, d);
+  if (!root.IsMap()) d.throw_if_any();
+  return root;
 }
 
 }  // namespace
@@ -140,8 +144,7 @@ std::string ModelCatalog::unknown_message(const std::string& what, const std::st
 
 GpuProfile load_gpu_profile(const std::string& file) {
   Diagnostics d(file);
-  const YAML::Node root = load_yaml_file(checked_file(file), d);
-  if (!root.IsMap()) d.throw_if_any();
+  const YAML::Node root = open_definition(file, d);
   GpuProfile p;
   p.file = file;
   MapReader r(root, "gpu profile", kGpuSpecs, d);
@@ -243,8 +246,7 @@ constexpr ParamSpec kNodeSpecs[] = {
 
 NodeProfile load_node_profile(const std::string& file) {
   Diagnostics d(file);
-  const YAML::Node root = load_yaml_file(checked_file(file), d);
-  if (!root.IsMap()) d.throw_if_any();
+  const YAML::Node root = open_definition(file, d);
   MapReader r(root, "node profile", kNodeSpecs, d);
   NodeProfile n;
   n.file = file;
@@ -280,8 +282,7 @@ constexpr ParamSpec kFabricSpecs[] = {
 
 FabricProfile load_fabric_profile(const std::string& file) {
   Diagnostics d(file);
-  const YAML::Node root = load_yaml_file(checked_file(file), d);
-  if (!root.IsMap()) d.throw_if_any();
+  const YAML::Node root = open_definition(file, d);
   MapReader r(root, "fabric profile", kFabricSpecs, d);
   FabricProfile f;
   f.file = file;
@@ -382,8 +383,7 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
 
 ModelSpec load_model_spec(const std::string& file) {
   Diagnostics d(file);
-  const YAML::Node root = load_yaml_file(checked_file(file), d);
-  if (!root.IsMap()) d.throw_if_any();
+  const YAML::Node root = open_definition(file, d);
   ModelSpec m = read_model_spec(root, d);
   d.throw_if_any();
   return m;

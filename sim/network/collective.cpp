@@ -30,11 +30,4 @@ double ring_allreduce_seconds(double bytes, int ranks, const LinkCost& link) {
   return 2.0 * ring_half_seconds(bytes, ranks, link);
 }
 
-double ring_bytes_sent_per_rank(CollectiveKind kind, double bytes, int ranks) {
-  if (ranks <= 1) return 0.0;
-  const double share = static_cast<double>(ranks - 1) / ranks * bytes;
-  // A pipelined ring broadcast forwards the whole message once per rank, like one half of an all-reduce.
-  return kind == CollectiveKind::AllReduce ? 2.0 * share : share;
-}
-
 }  // namespace wattsim

@@ -27,7 +27,5 @@ struct LinkCost {
 double ring_allreduce_seconds(double bytes, int ranks, const LinkCost& link);
 // Ring reduce-scatter or all-gather alone: (n−1)/n · S/B + (n−1)·α
 double ring_half_seconds(double bytes, int ranks, const LinkCost& link);
-// Bytes each rank sends over its links during the collective (what link energy is charged on).
-double ring_bytes_sent_per_rank(CollectiveKind kind, double bytes, int ranks);
 
 }  // namespace wattsim
