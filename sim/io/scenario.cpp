@@ -297,14 +297,14 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
     }
     seen.push_back(name);
     MapReader pr(params, "policy " + name, info->parameters, in.d, mark);
-    s.policies.push_back({name, info->make(pr)});
+    s.policies.push_back({name, info->make(pr, s.gpu)});
   }
   // Every comparison is against static allocation, so it always runs, first.
   auto it =
       std::find_if(s.policies.begin(), s.policies.end(), [](const auto& p) { return p.name == "static"; });
   if (it == s.policies.end()) {
     MapReader none(YAML::Node(), "policy static", {}, in.d);
-    s.policies.insert(s.policies.begin(), {"static", registry.find("static")->make(none)});
+    s.policies.insert(s.policies.begin(), {"static", registry.find("static")->make(none, s.gpu)});
   } else {
     std::rotate(s.policies.begin(), it, it + 1);
   }

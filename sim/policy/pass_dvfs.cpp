@@ -52,7 +52,7 @@ class PassDvfsPolicy final : public Policy {
 
 void register_pass_dvfs_policy(PolicyRegistry& registry) {
   registry.add({"pass-dvfs", "one SM clock per iteration: the lowest-energy clock within a slowdown budget",
-                kParameters, [](MapReader& r) {
+                kParameters, [](MapReader& r, const GpuProfile&) {
                   return std::make_unique<PassDvfsPolicy>(r.number("slowdown_budget", 0.01));
                 }});
 }

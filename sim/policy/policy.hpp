@@ -41,7 +41,8 @@ struct PolicyInfo {
   std::string name;
   std::string description;
   std::span<const ParamSpec> parameters;
-  std::function<std::unique_ptr<Policy>(MapReader&)> make;
+  // Reads the policy's parameters; the GPU profile lets it check them (a clock the GPU does not have).
+  std::function<std::unique_ptr<Policy>(MapReader&, const GpuProfile&)> make;
 };
 
 class PolicyRegistry : public Registry<PolicyInfo> {

@@ -4,12 +4,14 @@ namespace wattsim {
 
 void register_static_policy(PolicyRegistry& registry);
 void register_pass_dvfs_policy(PolicyRegistry& registry);
+void register_locked_clock_policy(PolicyRegistry& registry);
 
 const PolicyRegistry& PolicyRegistry::instance() {
   static const PolicyRegistry registry = [] {
     PolicyRegistry r;
     register_static_policy(r);
     register_pass_dvfs_policy(r);
+    register_locked_clock_policy(r);
     return r;
   }();
   return registry;
