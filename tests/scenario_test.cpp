@@ -194,3 +194,36 @@ TEST(Quantity, ParsesEveryDimensionToSi) {
 
 }  // namespace
 }  // namespace wattsim
+
+#include "io/csv_series.hpp"
+
+namespace wattsim {
+namespace {
+
+TEST(CsvSeries, ReadsUnitsFromTheHeader) {
+  const TimeSeries s = parse_csv_series("time (h), carbon intensity (kg/kWh)\n0, 0.42\n# a comment\n0.5,0.3985\n",
+                                        "grid.csv", Dimension::CarbonIntensity);
+  ASSERT_EQ(s.time_s.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.time_s[1], 1800.0);
+  EXPECT_DOUBLE_EQ(s.value[0], 420.0);
+}
+
+TEST(CsvSeries, EveryBadRowIsReportedWithItsPosition) {
+  try {
+    parse_csv_series("time (h), carbon (g/kWh)\n0, 400\n1, x\n0, 300\n2, 1, 3\n3, nan\n", "grid.csv",
+                     Dimension::CarbonIntensity);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    const std::string all = e.what();
+    EXPECT_NE(all.find("grid.csv:3:4: 'x' is not a finite number"), std::string::npos) << all;
+    EXPECT_NE(all.find("grid.csv:4:1: times must increase strictly"), std::string::npos) << all;
+    EXPECT_NE(all.find("grid.csv:5:1: expected 2 columns"), std::string::npos) << all;
+    EXPECT_NE(all.find("grid.csv:6:4: 'nan' is not a finite number"), std::string::npos) << all;
+  }
+  EXPECT_THROW(parse_csv_series("", "e.csv", Dimension::CarbonIntensity), InputError);
+  EXPECT_THROW(parse_csv_series("time, value\n0, 1\n", "u.csv", Dimension::CarbonIntensity), InputError);
+  EXPECT_THROW(parse_csv_series("time (parsec), value (g/kWh)\n0, 1\n", "u.csv", Dimension::CarbonIntensity), InputError);
+}
+
+}  // namespace
+}  // namespace wattsim

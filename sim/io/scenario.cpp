@@ -7,7 +7,6 @@
 
 #include <numeric>
 #include "hardware/gpu_model.hpp"
-#include "network/topology.hpp"
 
 #include "workload/memory_footprint.hpp"
 #include "workload/model_family.hpp"
@@ -360,11 +359,16 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
                        std::to_string(p.pp * p.virtual_stages) + " pipeline chunks");
   }
   if (!d.empty()) return;
-  if (s.nodes > 1) {
-    try {  // the fabric must be able to join every node
-      build_topology(s.node, s.gpu, s.nodes, s.fabric, s.fabric_choice);
-    } catch (const std::invalid_argument& e) {
-      d.error(root.mark("hardware"), std::string("hardware: ") + e.what());
+  if (s.nodes > 1) {  // the fabric must be able to join every node
+    const FabricKind* kind = FabricRegistry::instance().find(s.fabric_choice.kind);
+    const long long nics = static_cast<long long>(s.nodes) * s.node.gpus_per_node;
+    const long long most = kind->max_nics(s.fabric, s.fabric_choice, s.node.gpus_per_node);
+    if (nics > most) {
+      std::ostringstream m;
+      m << "hardware: a " << kind->name << " fabric of " << s.fabric.name << " switches (radix " << s.fabric.switch_radix
+        << ", oversubscription " << s.fabric_choice.oversubscription << ") joins at most " << most << " NICs, not "
+        << nics << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
+      d.error(root.mark("hardware"), m.str());
       return;
     }
   }

@@ -33,6 +33,8 @@ struct FabricKind {
   std::string name;
   std::string description;
   std::function<void(TopologyBuilder&, const FabricProfile&, const FabricChoice&)> build;
+  // The most NICs this layout can join with these switches (checked before anything is built).
+  std::function<long long(const FabricProfile&, const FabricChoice&, int gpus_per_node)> max_nics;
 };
 
 class FabricRegistry : public Registry<FabricKind> {

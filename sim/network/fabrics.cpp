@@ -117,16 +117,29 @@ void rail_optimized(TopologyBuilder& b, const FabricProfile& f, const FabricChoi
              " spines, rail-optimized");
 }
 
+// Capacities: a two-level tree has at most k leaves (a spine port each); a three-level one at most k pods
+// of k/2 leaves; a rail-optimized fabric at most k leaves in all (rails × groups).
+long long max_nics_2l(const FabricProfile& f, const FabricChoice& c, int) {
+  return static_cast<long long>(f.switch_radix) * split_ports(f.switch_radix, c.oversubscription).down;
+}
+long long max_nics_3l(const FabricProfile& f, const FabricChoice& c, int) {
+  return static_cast<long long>(f.switch_radix) * (f.switch_radix / 2) * split_ports(f.switch_radix, c.oversubscription).down;
+}
+long long max_nics_rail(const FabricProfile& f, const FabricChoice& c, int gpus_per_node) {
+  const long long groups = f.switch_radix / std::max(1, gpus_per_node);
+  return groups * split_ports(f.switch_radix, c.oversubscription).down * gpus_per_node;
+}
+
 }  // namespace
 
 const FabricRegistry& FabricRegistry::instance() {
   static const FabricRegistry registry = [] {
     FabricRegistry r;
-    r.add(
-        {"fat-tree-2l", "two-level fat-tree (leaf/spine), configurable leaf oversubscription", fat_tree_2l});
-    r.add({"fat-tree-3l", "three-level fat-tree (leaf/aggregation/core in pods)", fat_tree_3l});
+    r.add({"fat-tree-2l", "two-level fat-tree (leaf/spine), configurable leaf oversubscription", fat_tree_2l,
+           max_nics_2l});
+    r.add({"fat-tree-3l", "three-level fat-tree (leaf/aggregation/core in pods)", fat_tree_3l, max_nics_3l});
     r.add({"rail-optimized", "one leaf per GPU rank (rail) per group of nodes, spines between rails",
-           rail_optimized});
+           rail_optimized, max_nics_rail});
     return r;
   }();
   return registry;

@@ -1,0 +1,27 @@
+#pragma once
+// A time series from a CSV file, such as a grid's carbon intensity over time. Two columns; the header
+// names each column and its unit in parentheses, which is how values are converted:
+//
+//   time (h), carbon intensity (g/kWh)
+//   0, 420
+//   0.5, 398.5
+//
+// Times must increase strictly; values must be finite. Every problem is reported as file:line:col.
+#include <string>
+#include <vector>
+
+#include "io/diagnostics.hpp"
+#include "io/quantity.hpp"
+
+namespace wattsim {
+
+struct TimeSeries {
+  std::vector<double> time_s;  // strictly increasing
+  std::vector<double> value;   // in the SI base unit of its dimension
+};
+
+// Throws InputError listing every problem.
+TimeSeries parse_csv_series(const std::string& text, const std::string& file, Dimension value_dimension);
+TimeSeries load_csv_series(const std::string& file, Dimension value_dimension);
+
+}  // namespace wattsim
