@@ -63,7 +63,10 @@ TEST(Topology, AFabricTooSmallForTheClusterIsRejected) {
         "workload: {model: gpt-1.3b, global_batch: 8192, micro_batch: 1}\n");
     ADD_FAILURE() << "accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("a fat-tree-2l fabric of ndr-infiniband switches (radix 64, oversubscription 1) joins at most 2048 NICs, not 8192"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a fat-tree-2l fabric of ndr-infiniband switches (radix 64, "
+                                         "oversubscription 1) joins at most 2048 NICs, not 8192"),
+              std::string::npos)
+        << e.what();
   }
   const Cluster big("{gpu: H100-SXM5-80GB, nodes: 1024, fabric: fat-tree-3l}");
   EXPECT_FALSE(big.topology.route(0, 8191).links.empty());

@@ -29,13 +29,14 @@ TEST(Extremes, ClockTheGpuDoesNotHaveIsRejected) {
   EXPECT_NE(e.find("clock 1003 MHz is not one H100-SXM5-80GB supports: 345 to 1980 MHz in steps of 15 MHz"),
             std::string::npos)
       << e;
-  EXPECT_NE(rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 2100 MHz}}]\n")).find("not one"),
-            std::string::npos);
+  EXPECT_NE(
+      rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 2100 MHz}}]\n")).find("not one"),
+      std::string::npos);
 }
 
 TEST(Extremes, SmallestAndLargestClocksRun) {
-  const RunResult r = run_scenario(test::scenario_from_text(test::tiny_gpt_yaml(
-      2, "policies: [static, {locked-clock: {clock: 345 MHz}}]\n")));
+  const RunResult r = run_scenario(test::scenario_from_text(
+      test::tiny_gpt_yaml(2, "policies: [static, {locked-clock: {clock: 345 MHz}}]\n")));
   expect_finite(r);
   const PolicyResult &top = r.policies[0], &low = r.policies[1];
   EXPECT_EQ(low.metric("chosen_clock_mhz"), 345);
@@ -55,8 +56,38 @@ TEST(Extremes, OneGpuABatchOfOneAndAZeroStepRun) {
 TEST(Extremes, CapBelowIdlePowerIsRejectedWithTheReason) {
   // The A100's lowest settable limit is 100 W, above its 60 W idle; a cap under either is refused.
   const std::string e = rejection(
-      "name: x\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: 40 W}\nworkload: {model: bert-large, global_batch: 8}\n");
+      "name: x\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: 40 W}\nworkload: {model: bert-large, "
+      "global_batch: 8}\n");
   EXPECT_NE(e.find("outside what A100-SXM4-80GB accepts (100 W to 400 W)"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace wattsim
+
+namespace wattsim {
+namespace {
+
+TEST(Limits, ARunTooBigForTheMemoryLimitIsRefusedWithTheFix) {
+  const std::string e = rejection(
+      "name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\nworkload: {model: gpt-1.3b, global_batch: 512, "
+      "micro_batch: 1}\n"
+      "trace: full\nlimits: {memory: 10 MB}\n");
+  EXPECT_NE(e.find("this run needs about"), std::string::npos) << e;
+  EXPECT_NE(e.find("use trace: steps or summary"), std::string::npos) << e;
+  EXPECT_NE(rejection("name: x\nhardware: {gpu: H100-SXM5-80GB, nodes: 100000000}\n"
+                      "workload: {model: gpt-1.3b, global_batch: 8}\n")
+                .find("hardware.nodes = 1e+08 is out of range"),
+            std::string::npos);
+}
+
+// 100,000 GPUs with the analytical network: one GPU per stage stands for the rest.
+TEST(Extremes, HundredThousandGpusWithTheAnalyticalNetwork) {
+  const RunResult r = run_scenario(test::scenario_from_text(
+      "name: huge\nhardware: {gpu: H100-SXM5-80GB, nodes: 12500, fabric: fat-tree-3l, oversubscription: 4}\n"
+      "workload: {model: gpt-10b, global_batch: 12500, micro_batch: 1}\n"
+      "parallelism: {tp: 8, pp: 4, dp: 3125, zero_stage: 1}\n"));
+  expect_finite(r);
+  EXPECT_EQ(r.gpu_multiplicity.front(), 8.0 * 3125);
 }
 
 }  // namespace

@@ -201,8 +201,9 @@ namespace wattsim {
 namespace {
 
 TEST(CsvSeries, ReadsUnitsFromTheHeader) {
-  const TimeSeries s = parse_csv_series("time (h), carbon intensity (kg/kWh)\n0, 0.42\n# a comment\n0.5,0.3985\n",
-                                        "grid.csv", Dimension::CarbonIntensity);
+  const TimeSeries s =
+      parse_csv_series("time (h), carbon intensity (kg/kWh)\n0, 0.42\n# a comment\n0.5,0.3985\n", "grid.csv",
+                       Dimension::CarbonIntensity);
   ASSERT_EQ(s.time_s.size(), 2u);
   EXPECT_DOUBLE_EQ(s.time_s[1], 1800.0);
   EXPECT_DOUBLE_EQ(s.value[0], 420.0);
@@ -222,7 +223,8 @@ TEST(CsvSeries, EveryBadRowIsReportedWithItsPosition) {
   }
   EXPECT_THROW(parse_csv_series("", "e.csv", Dimension::CarbonIntensity), InputError);
   EXPECT_THROW(parse_csv_series("time, value\n0, 1\n", "u.csv", Dimension::CarbonIntensity), InputError);
-  EXPECT_THROW(parse_csv_series("time (parsec), value (g/kWh)\n0, 1\n", "u.csv", Dimension::CarbonIntensity), InputError);
+  EXPECT_THROW(parse_csv_series("time (parsec), value (g/kWh)\n0, 1\n", "u.csv", Dimension::CarbonIntensity),
+               InputError);
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ bool header_unit(const Cell& cell, Dimension dim, double& factor, std::string& e
   const std::size_t open = cell.text.rfind('('), close = cell.text.rfind(')');
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
     error = "column header '" + std::string(cell.text) + "' must name its unit in parentheses, e.g. '" +
-            std::string(dimension_example(dim)).substr(std::string(dimension_example(dim)).find(' ') + 1) + "'";
+            std::string(dimension_example(dim)).substr(std::string(dimension_example(dim)).find(' ') + 1) +
+            "'";
     return false;
   }
   const std::string unit(cell.text.substr(open + 1, close - open - 1));
@@ -85,8 +86,10 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
     if (!header) {
       header = true;
       std::string message;
-      if (!header_unit(cells[0], Dimension::Time, time_factor, message)) error(number, cells[0].column, message);
-      if (!header_unit(cells[1], value_dimension, value_factor, message)) error(number, cells[1].column, message);
+      if (!header_unit(cells[0], Dimension::Time, time_factor, message))
+        error(number, cells[0].column, message);
+      if (!header_unit(cells[1], value_dimension, value_factor, message))
+        error(number, cells[1].column, message);
       continue;
     }
     double v[2];
@@ -95,7 +98,8 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
       const std::string_view s = cells[static_cast<std::size_t>(c)].text;
       const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v[c]);
       if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v[c])) {
-        error(number, cells[static_cast<std::size_t>(c)].column, "'" + std::string(s) + "' is not a finite number");
+        error(number, cells[static_cast<std::size_t>(c)].column,
+              "'" + std::string(s) + "' is not a finite number");
         ok = false;
       }
     }
@@ -112,8 +116,10 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
     series.time_s.push_back(t);
     series.value.push_back(v[1] * value_factor);
   }
-  if (!header) error(1, 1, "empty file: expected a header such as 'time (h), carbon intensity (g/kWh)'");
-  else if (series.time_s.empty() && d.empty()) error(number, 1, "no data rows after the header");
+  if (!header)
+    error(1, 1, "empty file: expected a header such as 'time (h), carbon intensity (g/kWh)'");
+  else if (series.time_s.empty() && d.empty())
+    error(number, 1, "no data rows after the header");
   d.throw_if_any();
   return series;
 }

@@ -5,13 +5,21 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
 #include <numeric>
+
 #include "hardware/gpu_model.hpp"
+#include "run/trace.hpp"
 
 #include "workload/memory_footprint.hpp"
 #include "workload/model_family.hpp"
 
 namespace wattsim {
+
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? static_cast<double>(pages) * static_cast<double>(size) : 8.0 * (1 << 30);
+}
 
 MicrobatchShape microbatch_shape(const Scenario& s) {
   MicrobatchShape shape;
@@ -41,6 +49,8 @@ namespace {
 
 using namespace param;
 
+constexpr long long kMaxGpus = 10'000'000;
+
 constexpr ParamSpec kRootSpecs[] = {
     text("name", "scenario name, used in output and tables", ""),
     text("description", "free text", "\"\""),
@@ -51,6 +61,7 @@ constexpr ParamSpec kRootSpecs[] = {
     section("network", "how communication is simulated", "analytical, ring"),
     section("training", "length of the training run", "steps: 1000"),
     section("energy", "facility overhead and grid carbon intensity", "pue 1.1, 475 g/kWh"),
+    section("limits", "resources the run may use", "80% of this machine's memory"),
     list("policies", "policies to compare (names, or name: {parameters})", "[static, pass-dvfs]"),
     text("trace", "output detail", "steps", "summary|steps|full"),
 };
@@ -98,6 +109,10 @@ constexpr ParamSpec kTrainingSpecs[] = {
     optional(number("samples", "samples in the run (steps = samples / global_batch)", "", 0, 1e18)),
     optional(number("tokens", "tokens in the run (transformers)", "", 0, 1e18)),
     integer("simulated_steps", "steps simulated event by event before extrapolating", "2", 1, 1000),
+};
+constexpr ParamSpec kLimitSpecs[] = {
+    quantity("memory", Dimension::Bytes, "memory the simulation may use", "80% of physical memory", 1e6,
+             1e15),
 };
 constexpr ParamSpec kEnergySpecs[] = {
     number("pue", "power usage effectiveness of the facility", "1.1", 1, 5),
@@ -156,6 +171,11 @@ void read_hardware(Reader& in, MapReader& root, Scenario& s, bool& hardware_ok) 
   }
   s.gpus = static_cast<int>(hw.integer("gpus", hardware_ok ? s.node.gpus_per_node : 1));
   s.nodes = static_cast<int>(hw.integer("nodes", 1));
+  if (static_cast<long long>(s.gpus) * s.nodes > kMaxGpus) {
+    hw.error("nodes", "the cluster would have " + std::to_string(static_cast<long long>(s.gpus) * s.nodes) +
+                          " GPUs; wattsim simulates up to " + std::to_string(kMaxGpus));
+    s.nodes = 1;
+  }
   if (hardware_ok && s.gpus > s.node.gpus_per_node)
     hw.error("gpus", "hardware.gpus = " + std::to_string(s.gpus) + " exceeds the " +
                          std::to_string(s.node.gpus_per_node) + " GPUs of a " + s.node.name + " node");
@@ -309,6 +329,32 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
   }
 }
 
+// Refuses a run whose step program would not fit in the memory allowed (limits.memory, by default 80% of
+// this machine's), with the estimate and what would shrink it. The estimate counts per task its graph
+// entries, timing and bookkeeping (~96 bytes), and per traced event and power segment their rows.
+bool check_resources(Diagnostics& d, const YAML::Mark& where, const Scenario& s) {
+  const ParallelPlan& p = s.plan;
+  const double simulated = p.symmetric ? p.pp : static_cast<double>(p.tp) * p.pp * p.dp;
+  const double kernels_per_layer = 60;  // forward, backward and recomputed kernels, TP collectives included
+  const double layers = std::max(1, s.model.layers) +
+                        std::accumulate(s.model.stage_blocks.begin(), s.model.stage_blocks.end(), 0) + 2;
+  const double tasks = kernels_per_layer * layers / p.pp * p.microbatches * simulated;
+  double bytes = 96.0 * tasks;
+  if (s.trace == TraceDetail::Full)
+    bytes += tasks * s.simulated_steps * (sizeof(TraceEvent) + 2 * sizeof(PowerSegment));
+  if (bytes <= s.memory_limit_bytes) return true;
+  std::ostringstream m;
+  m.precision(3);
+  m << "this run needs about " << bytes / (1 << 30) << " GiB (" << tasks << " tasks per step"
+    << (s.trace == TraceDetail::Full ? ", traced in full" : "") << ") but may use "
+    << s.memory_limit_bytes / (1 << 30) << " GiB (limits.memory)";
+  if (s.trace == TraceDetail::Full) m << "; use trace: steps or summary";
+  if (!p.symmetric) m << "; use parallelism.symmetric: true";
+  m << "; or fewer microbatches per step";
+  d.error(where, m.str());
+  return false;
+}
+
 // Checks that need the whole configuration: divisibility, memory, supported precision.
 void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   auto& d = in.d;
@@ -316,13 +362,15 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
   const YAML::Mark par = root.mark("parallelism");
   ParallelPlan& p = s.plan;
   if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / p.dp);
-  if (s.global_batch % (p.dp * s.micro_batch) != 0) {
+  const long long replica_batch = static_cast<long long>(p.dp) * s.micro_batch;
+  if (s.global_batch % replica_batch != 0) {
     d.error(where, "workload.global_batch = " + std::to_string(s.global_batch) +
                        " is not a multiple of dp × micro_batch = " + std::to_string(p.dp) + " × " +
                        std::to_string(s.micro_batch));
     return;
   }
   p.microbatches = s.microbatches();
+  if (!check_resources(d, where, s)) return;
   if (p.schedule == PipelineSchedule::Interleaved && p.microbatches % p.pp != 0) {
     d.error(par, "the interleaved schedule needs microbatches per pipeline (" +
                      std::to_string(p.microbatches) + ") to be a multiple of pp (" + std::to_string(p.pp) +
@@ -365,9 +413,10 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
     const long long most = kind->max_nics(s.fabric, s.fabric_choice, s.node.gpus_per_node);
     if (nics > most) {
       std::ostringstream m;
-      m << "hardware: a " << kind->name << " fabric of " << s.fabric.name << " switches (radix " << s.fabric.switch_radix
-        << ", oversubscription " << s.fabric_choice.oversubscription << ") joins at most " << most << " NICs, not "
-        << nics << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
+      m << "hardware: a " << kind->name << " fabric of " << s.fabric.name << " switches (radix "
+        << s.fabric.switch_radix << ", oversubscription " << s.fabric_choice.oversubscription
+        << ") joins at most " << most << " NICs, not " << nics
+        << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
       d.error(root.mark("hardware"), m.str());
       return;
     }
@@ -437,6 +486,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   s.pue = en.number("pue", 1.1);
   s.carbon_g_per_kwh = en.quantity("carbon_intensity", 475);
 
+  MapReader limits(root.node("limits"), "limits", kLimitSpecs, d, root.map_mark());
+  s.memory_limit_bytes = limits.quantity("memory", 0.8 * physical_memory_bytes());
   read_policies(in, root, s);
   const std::string trace = root.string("trace", "steps");
   s.trace = trace == "summary" ? TraceDetail::Summary
@@ -458,7 +509,8 @@ Scenario load_scenario(const std::string& file, const ModelCatalog& catalog) {
 
 std::vector<SchemaSection> scenario_schema() {
   return {{"(top level)", kRootSpecs},        {"hardware", kHardwareSpecs}, {"workload", kWorkloadSpecs},
-          {"parallelism", kParallelismSpecs}, {"training", kTrainingSpecs}, {"energy", kEnergySpecs}};
+          {"parallelism", kParallelismSpecs}, {"network", kNetworkSpecs},   {"training", kTrainingSpecs},
+          {"energy", kEnergySpecs},           {"limits", kLimitSpecs}};
 }
 
 }  // namespace wattsim

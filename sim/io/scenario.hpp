@@ -62,9 +62,15 @@ struct Scenario {
   std::vector<PolicyChoice> policies;  // static first
   TraceDetail trace = TraceDetail::Steps;
 
+  double memory_limit_bytes = 0;
+
   int total_gpus() const { return gpus * nodes; }
-  int microbatches() const { return global_batch / (plan.dp * micro_batch); }
+  int microbatches() const {
+    return static_cast<int>(global_batch / (static_cast<long long>(plan.dp) * micro_batch));
+  }
 };
+
+double physical_memory_bytes();
 
 // The per-microbatch shape the workload families build kernels for.
 MicrobatchShape microbatch_shape(const Scenario& scenario);

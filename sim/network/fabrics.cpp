@@ -123,7 +123,8 @@ long long max_nics_2l(const FabricProfile& f, const FabricChoice& c, int) {
   return static_cast<long long>(f.switch_radix) * split_ports(f.switch_radix, c.oversubscription).down;
 }
 long long max_nics_3l(const FabricProfile& f, const FabricChoice& c, int) {
-  return static_cast<long long>(f.switch_radix) * (f.switch_radix / 2) * split_ports(f.switch_radix, c.oversubscription).down;
+  return static_cast<long long>(f.switch_radix) * (f.switch_radix / 2) *
+         split_ports(f.switch_radix, c.oversubscription).down;
 }
 long long max_nics_rail(const FabricProfile& f, const FabricChoice& c, int gpus_per_node) {
   const long long groups = f.switch_radix / std::max(1, gpus_per_node);

@@ -50,51 +50,99 @@ Topology TopologyBuilder::finish(double switch_w) {
   return std::move(topology_);
 }
 
+std::uint32_t Topology::link_between(std::size_t a, std::size_t b) const {
+  for (auto [e, end] = boost::out_edges(a, *graph_); e != end; ++e)
+    if (boost::target(*e, *graph_) == b) return (*graph_)[*e].id;
+  throw std::logic_error("topology: vertices are not adjacent");
+}
+
+std::size_t Topology::neighbour_of_kind(std::size_t v, DeviceKind kind) const {
+  for (auto [e, end] = boost::out_edges(v, *graph_); e != end; ++e) {
+    const std::size_t u = boost::target(*e, *graph_);
+    if ((*graph_)[u].kind == kind) return u;
+  }
+  throw std::logic_error("topology: no neighbour of the expected kind");
+}
+
+void Topology::append(Route& r, std::uint32_t link) const {
+  r.links.push_back(link);
+  const Link& l = links_[link];
+  r.bottleneck_bps = std::min(r.bottleneck_bps, l.bandwidth_bps);
+  r.latency_s += l.latency_s;
+  r.energy_j_per_byte += l.energy_j_per_byte;
+}
+
 const Route& Topology::route(int src, int dst) const {
   const std::uint64_t key = static_cast<std::uint64_t>(src) << 32 | static_cast<std::uint32_t>(dst);
   if (auto it = routes_.find(key); it != routes_.end()) return it->second;
-  const std::size_t target = gpu_vertex_.at(static_cast<std::size_t>(dst));
-  auto& distance = distance_to_[target];
-  if (distance.empty()) {
-    // Links are symmetric, so hop counts from the destination are hop counts to it.
-    distance.assign(boost::num_vertices(*graph_), -1);
-    distance[target] = 0;
-    std::vector<std::size_t> frontier{target}, next;
+  Route r;
+  r.bottleneck_bps = std::numeric_limits<double>::infinity();
+  const std::size_t from = gpu_vertex_.at(static_cast<std::size_t>(src));
+  const std::size_t to = gpu_vertex_.at(static_cast<std::size_t>(dst));
+  if (src == dst) {
+    r.bottleneck_bps = 0;
+    return routes_.emplace(key, std::move(r)).first->second;
+  }
+  if (node_of(src) == node_of(dst)) {
+    const std::size_t nvswitch = neighbour_of_kind(from, DeviceKind::NvSwitch);
+    append(r, link_between(from, nvswitch));
+    append(r, link_between(nvswitch, to));
+    return routes_.emplace(key, std::move(r)).first->second;
+  }
+  const std::size_t nic_from = neighbour_of_kind(from, DeviceKind::Nic);
+  const std::size_t nic_to = neighbour_of_kind(to, DeviceKind::Nic);
+  const std::size_t leaf_from = neighbour_of_kind(nic_from, DeviceKind::Switch);
+  const std::size_t leaf_to = neighbour_of_kind(nic_to, DeviceKind::Switch);
+  auto& hops = hops_to_leaf_[leaf_to];
+  if (hops.empty()) {  // BFS from the destination leaf over switches (links are symmetric)
+    if (switch_index_.empty()) {
+      const_cast<Topology*>(this)->switch_index_.assign(boost::num_vertices(*graph_), -1);
+      for (std::size_t v = 0; v < boost::num_vertices(*graph_); ++v)
+        if ((*graph_)[v].kind == DeviceKind::Switch) {
+          const_cast<Topology*>(this)->switch_index_[v] = static_cast<int>(switches_list_.size());
+          const_cast<Topology*>(this)->switches_list_.push_back(v);
+        }
+    }
+    hops.assign(switches_list_.size(), -1);
+    hops[static_cast<std::size_t>(switch_index_[leaf_to])] = 0;
+    std::vector<std::size_t> frontier{leaf_to}, next;
     while (!frontier.empty()) {
       next.clear();
       for (std::size_t u : frontier)
         for (auto [e, end] = boost::out_edges(u, *graph_); e != end; ++e) {
           const std::size_t v = boost::target(*e, *graph_);
-          if (distance[v] < 0) {
-            distance[v] = distance[u] + 1;
+          const int si = switch_index_[v];
+          if (si >= 0 && hops[static_cast<std::size_t>(si)] < 0) {
+            hops[static_cast<std::size_t>(si)] = hops[static_cast<std::size_t>(switch_index_[u])] + 1;
             next.push_back(v);
           }
         }
       frontier.swap(next);
     }
   }
-  Route r;
-  r.bottleneck_bps = std::numeric_limits<double>::infinity();
-  std::size_t at = gpu_vertex_.at(static_cast<std::size_t>(src));
-  if (distance[at] < 0) throw std::logic_error("topology: no route between GPUs");
-  for (int hop = 0; at != target; ++hop) {
-    std::vector<std::pair<std::size_t, std::uint32_t>> choices;  // (next vertex, link)
+  append(r, link_between(from, nic_from));
+  append(r, link_between(nic_from, leaf_from));
+  std::size_t at = leaf_from;
+  if (hops[static_cast<std::size_t>(switch_index_[at])] < 0)
+    throw std::logic_error("topology: no route between GPUs");
+  for (int hop = 0; at != leaf_to; ++hop) {
+    const int here = hops[static_cast<std::size_t>(switch_index_[at])];
+    std::vector<std::pair<std::size_t, std::uint32_t>> choices;  // (next switch, link)
     for (auto [e, end] = boost::out_edges(at, *graph_); e != end; ++e) {
       const std::size_t v = boost::target(*e, *graph_);
-      if (distance[v] == distance[at] - 1) choices.emplace_back(v, (*graph_)[*e].id);
+      const int si = switch_index_[v];
+      if (si >= 0 && hops[static_cast<std::size_t>(si)] == here - 1)
+        choices.emplace_back(v, (*graph_)[*e].id);
     }
     // Deterministic ECMP: a hash of (source, destination, hop) picks among equal-cost next hops.
     std::uint64_t h = key * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(hop) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 31;
     const auto [v, link] = choices[h % choices.size()];
-    r.links.push_back(link);
-    const Link& l = links_[link];
-    r.bottleneck_bps = std::min(r.bottleneck_bps, l.bandwidth_bps);
-    r.latency_s += l.latency_s;
-    r.energy_j_per_byte += l.energy_j_per_byte;
+    append(r, link);
     at = v;
   }
-  if (r.links.empty()) r.bottleneck_bps = 0;
+  append(r, link_between(leaf_to, nic_to));
+  append(r, link_between(nic_to, to));
   return routes_.emplace(key, std::move(r)).first->second;
 }
 

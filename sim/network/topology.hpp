@@ -5,6 +5,9 @@
 //
 // Routing: shortest paths in hops; among equal-cost next hops the route picks one by a hash of
 // (source, destination, hop), a deterministic form of ECMP that spreads flows over parallel paths.
+// Inside a node a route is GPU → NVSwitch → GPU; between nodes it is GPU → NIC → leaf, a shortest path
+// through the fabric's switches, then leaf → NIC → GPU. Hop counts are kept per destination leaf over the
+// switches only, so routing a 100,000-GPU cluster touches thousands of switches, not every vertex.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -71,8 +74,17 @@ class Topology {
   int switches_ = 0;
   double switch_power_w_ = 0;
   std::string description_;
+  // The link from vertex a to its neighbour b.
+  std::uint32_t link_between(std::size_t a, std::size_t b) const;
+  // The one neighbour of `v` of the given kind (a GPU's NIC or NVSwitch, a NIC's leaf).
+  std::size_t neighbour_of_kind(std::size_t v, DeviceKind kind) const;
+  void append(Route& r, std::uint32_t link) const;
+
   mutable std::unordered_map<std::uint64_t, Route> routes_;
-  mutable std::unordered_map<std::size_t, std::vector<int>> distance_to_;  // BFS hop counts per destination
+  std::vector<int> switch_index_;  // vertex -> index among switches, -1 for other devices
+  std::vector<std::size_t> switches_list_;
+  mutable std::unordered_map<std::size_t, std::vector<int>>
+      hops_to_leaf_;  // per destination leaf, per switch
 };
 
 // Lays out nodes and lets a fabric kind add its switches. Fabric kinds use add_switch / connect.

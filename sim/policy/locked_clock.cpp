@@ -10,15 +10,16 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::quantity("clock", Dimension::Frequency, "the SM clock to lock, one of the GPU's supported clocks", "",
-                    1e6, 1e10),
+    param::quantity("clock", Dimension::Frequency, "the SM clock to lock, one of the GPU's supported clocks",
+                    "", 1e6, 1e10),
 };
 
 class LockedClockPolicy final : public Policy {
  public:
   explicit LockedClockPolicy(ClockStep step) : step_(step) {}
   ClockPlan plan(const PlanningContext& context) const override {
-    ClockPlan p = ClockPlan::uniform(context.program.tasks.size(), static_cast<std::size_t>(context.program.gpus), step_);
+    ClockPlan p = ClockPlan::uniform(context.program.tasks.size(),
+                                     static_cast<std::size_t>(context.program.gpus), step_);
     p.notes.emplace_back("chosen_clock_mhz", context.gpu.profile().clock_at_step(step_));
     return p;
   }
@@ -29,12 +30,13 @@ class LockedClockPolicy final : public Policy {
 
 std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
   const double mhz = r.quantity("clock", gpu.clock_max_mhz * 1e6) * 1e-6;
-  if (gpu.clock_step_mhz <= 0) return std::make_unique<LockedClockPolicy>(0);  // GPU unknown: reported already
+  if (gpu.clock_step_mhz <= 0)
+    return std::make_unique<LockedClockPolicy>(0);  // GPU unknown: reported already
   if (!gpu.supports_clock(mhz)) {
     std::ostringstream m;
     m << "clock " << mhz << " MHz is not one " << gpu.name << " supports: " << gpu.clock_min_mhz << " to "
-      << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz << " MHz (nearest below: "
-      << gpu.snap_clock(mhz) << " MHz)";
+      << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz
+      << " MHz (nearest below: " << gpu.snap_clock(mhz) << " MHz)";
     r.error("clock", m.str());
     return std::make_unique<LockedClockPolicy>(0);
   }
@@ -45,7 +47,8 @@ std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
 }  // namespace
 
 void register_locked_clock_policy(PolicyRegistry& registry) {
-  registry.add({"locked-clock", "every kernel and wait at one chosen SM clock (nvidia-smi -lgc)", kParameters, make});
+  registry.add(
+      {"locked-clock", "every kernel and wait at one chosen SM clock (nvidia-smi -lgc)", kParameters, make});
 }
 
 }  // namespace wattsim
