@@ -11,6 +11,19 @@ packages=(
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
 )
 
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# With --fuzz, also clang and its runtime for libFuzzer: Debian 12 packages it as libclang-rt-14-dev;
+# Ubuntu 22.04 ships it inside libclang-common-14-dev, which clang pulls in.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang)
+  if ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed"; then
+    apt-cache show libclang-rt-14-dev >/dev/null 2>&1 || $sudo apt-get update -qq || true
+  fi
+  if apt-cache show libclang-rt-14-dev >/dev/null 2>&1; then packages+=(libclang-rt-14-dev); fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,10 +34,9 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ -n "$sudo" ] && ! command -v sudo >/dev/null; then
+  echo "setup: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -1,5 +1,6 @@
 // wattsim: command-line entry point. Exit codes: 0 success, 2 bad input, 1 simulation failure.
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "io/report.hpp"
 #include "io/scenario.hpp"
 #include "policy/policy.hpp"
+#include "run/interrupt.hpp"
 #include "run/runner.hpp"
 #include "workload/model_family.hpp"
 
@@ -28,6 +30,7 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kSimulationFailure = 1;
 constexpr int kBadInput = 2;
+constexpr int kInterrupted = 130;  // 128 + SIGINT, the shell convention
 
 const char* kUsage =
     "usage: wattsim <command> [options]\n"
@@ -182,8 +185,13 @@ int command_list(const std::vector<std::string>& args) {
 
 }  // namespace
 
+extern "C" void on_sigint(int) {
+  request_stop();
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  std::signal(SIGINT, on_sigint);  // stop between simulated steps; nothing half-written is left
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage;
@@ -203,6 +211,9 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     report_input_error(e);
     return kBadInput;
+  } catch (const Interrupted&) {
+    std::cerr << "wattsim: interrupted; nothing written\n";
+    return kInterrupted;
   } catch (const po::error& e) {
     std::cerr << "wattsim: " << e.what() << "\n(see wattsim --help)\n";
     return kBadInput;

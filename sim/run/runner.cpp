@@ -1,9 +1,11 @@
 #include "run/runner.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "hardware/gpu_model.hpp"
+#include "run/interrupt.hpp"
 #include "run/step_simulator.hpp"
 #include "workload/model_family.hpp"
 
@@ -113,6 +115,7 @@ RunResult run_scenario(const Scenario& s) {
   result.gpu_multiplicity = program.gpu_multiplicity;
 
   auto evaluate = [&](const ClockPlan& plan) {
+    check_stop();
     sim.reset(plan);
     const StepRecord r = sim.run_step(nullptr);
     return StepOutcome{seconds_to_time(r.time_s), r.energy_j};
@@ -126,9 +129,24 @@ RunResult run_scenario(const Scenario& s) {
     pr.name = choice.name;
     pr.trace.keep_power = pr.trace.keep_events = s.trace == TraceDetail::Full;
     sim.reset(plan);
-    for (int i = 0; i < s.simulated_steps; ++i) pr.steps.push_back(sim.run_step(&pr.trace));
+    for (int i = 0; i < s.simulated_steps; ++i) {
+      check_stop();
+      pr.steps.push_back(sim.run_step(&pr.trace));
+    }
     pr.summary = summarise(s, program, gpu, pr.steps, plan);
     result.policies.push_back(std::move(pr));
+  }
+
+  // No NaN or infinity may reach an output: a non-finite figure is a simulation failure, said as such.
+  for (const PolicyResult& p : result.policies) {
+    for (const Metric& m : p.summary)
+      if (!std::isfinite(m.value))
+        throw std::runtime_error("policy " + p.name + ": " + m.name + " is not finite (" +
+                                 std::to_string(m.value) + ")");
+    for (const StepRecord& st : p.steps)
+      if (!std::isfinite(st.energy_j) || !std::isfinite(st.time_s))
+        throw std::runtime_error("policy " + p.name + ": step " + std::to_string(st.step) +
+                                 " has a non-finite value");
   }
 
   const PolicyResult& base = result.policies.front();  // static, by construction of the scenario
