@@ -160,6 +160,10 @@ TEST(Cli, ExitCodesAndMessages) {
   EXPECT_NE(list.output.find("pass-dvfs"), std::string::npos);
   EXPECT_NE(list.output.find("slowdown_budget"), std::string::npos);
   EXPECT_EQ(run_cli("list gadgets").exit_code, 2);
+  for (const char* what : {"gpus", "nodes", "fabrics", "workloads", "families", "algorithms", "parameters"})
+    EXPECT_EQ(run_cli(std::string("list ") + what).exit_code, 0) << what;
+  EXPECT_NE(run_cli("list fabrics").output.find("rail-optimized"), std::string::npos);
+  EXPECT_NE(run_cli("list algorithms").output.find("hierarchical"), std::string::npos);
 }
 
 TEST(Cli, RunWritesTheFileAndJsonSummary) {

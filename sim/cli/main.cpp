@@ -13,6 +13,8 @@
 #include "io/model_catalog.hpp"
 #include "io/report.hpp"
 #include "io/scenario.hpp"
+#include "network/fabric.hpp"
+#include "network/network_model.hpp"
 #include "policy/policy.hpp"
 #include "run/interrupt.hpp"
 #include "run/runner.hpp"
@@ -38,7 +40,7 @@ const char* kUsage =
     "commands:\n"
     "  run SCENARIO [-o OUT.h5] [--summary table|json]   simulate every policy of a scenario\n"
     "  validate SCENARIO...                              check scenarios, report every error\n"
-    "  list gpus|nodes|workloads|families|policies|parameters\n"
+    "  list gpus|nodes|fabrics|workloads|families|algorithms|policies|parameters\n"
     "\n"
     "options:\n"
     "  -h, --help       this text (or `wattsim <command> --help`)\n"
@@ -146,6 +148,15 @@ int command_list(const std::vector<std::string>& args) {
     print_entries(catalog.nodes());
   } else if (what == "workloads") {
     print_entries(catalog.workloads());
+  } else if (what == "fabrics") {
+    std::printf("fabric kinds (hardware.fabric):\n");
+    for (const auto& f : FabricRegistry::instance().all())
+      std::printf("  %-22s %s\n", f.name.c_str(), f.description.c_str());
+    std::printf("fabric profiles (hardware.fabric_profile):\n");
+    print_entries(catalog.fabrics());
+  } else if (what == "algorithms") {
+    for (const auto& a : CollectiveAlgorithmRegistry::instance().all())
+      std::printf("  %-22s %s\n", a.name.c_str(), a.description.c_str());
   } else if (what == "families") {
     for (const auto& f : ModelFamilyRegistry::instance().all())
       std::printf("  %-22s %s\n", f.name.c_str(), f.description.c_str());
@@ -178,7 +189,8 @@ int command_list(const std::vector<std::string>& args) {
                     std::string(s.help).c_str());
     }
   } else {
-    throw po::error("list takes one of: gpus, nodes, workloads, families, policies, parameters");
+    throw po::error(
+        "list takes one of: gpus, nodes, fabrics, workloads, families, algorithms, policies, parameters");
   }
   return kOk;
 }
