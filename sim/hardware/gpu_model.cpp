@@ -39,28 +39,29 @@ KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   return run;
 }
 
-KernelRun GpuModel::run_capped(const KernelWork& work, double requested_mhz, double overlap_activity,
-                               double overlap_memory) const {
+KernelRun GpuModel::run_capped_at(const KernelWork& work, double requested_mhz, double cap_w,
+                                  double overlap_activity, double overlap_memory) const {
   const GpuProfile& p = *profile_;
   double f = p.snap_clock(requested_mhz);
   for (;;) {
     KernelRun run = run_at(work, f);
     const double watts =
         power_.draw(f, run.activity + overlap_activity, run.memory_utilisation + overlap_memory).total_w;
-    if (watts <= power_cap_w_) return run;
-    if (f <= p.clock_min_mhz) return duty_cycled(run, overlap_activity, overlap_memory);
+    if (watts <= cap_w) return run;
+    if (f <= p.clock_min_mhz) return duty_cycled(run, cap_w, overlap_activity, overlap_memory);
     f -= p.clock_step_mhz;
   }
 }
 
-KernelRun GpuModel::duty_cycled(KernelRun run, double overlap_activity, double overlap_memory) const {
+KernelRun GpuModel::duty_cycled(KernelRun run, double cap_w, double overlap_activity,
+                                double overlap_memory) const {
   // Power is affine in α and β, so the time average of running (α, β) a fraction x of the time and
   // stalling otherwise is the power at (x·α, x·β).
   const double floor_w = power_.draw(run.clock_mhz, overlap_activity, overlap_memory).total_w;
   const double full_w =
       power_.draw(run.clock_mhz, run.activity + overlap_activity, run.memory_utilisation + overlap_memory)
           .total_w;
-  const double x = std::clamp((power_cap_w_ - floor_w) / (full_w - floor_w), 1e-3, 1.0);
+  const double x = std::clamp((cap_w - floor_w) / (full_w - floor_w), 1e-3, 1.0);
   const SimTime overhead = profile_->efficiency.kernel_overhead_ns;
   run.duration = overhead + seconds_to_time(to_seconds(run.duration - overhead) / x);
   run.activity *= x;
@@ -68,13 +69,12 @@ KernelRun GpuModel::duty_cycled(KernelRun run, double overlap_activity, double o
   return run;
 }
 
-double GpuModel::capped_wait_clock(double requested_mhz, double overlap_activity,
-                                   double overlap_memory) const {
+double GpuModel::capped_wait_clock_at(double requested_mhz, double cap_w, double overlap_activity,
+                                      double overlap_memory) const {
   const GpuProfile& p = *profile_;
   double f = p.snap_clock(requested_mhz);
   const double alpha = p.power.wait_activity + overlap_activity;
-  while (f > p.clock_min_mhz && power_.draw(f, alpha, overlap_memory).total_w > power_cap_w_)
-    f -= p.clock_step_mhz;
+  while (f > p.clock_min_mhz && power_.draw(f, alpha, overlap_memory).total_w > cap_w) f -= p.clock_step_mhz;
   return f;
 }
 

@@ -39,14 +39,23 @@ class GpuModel {
   // and stalls otherwise, x chosen so the average power meets the cap; the kernel takes 1/x as long and
   // its activity and memory traffic average down by x.
   KernelRun run_capped(const KernelWork& work, double requested_mhz, double overlap_activity = 0,
-                       double overlap_memory = 0) const;
+                       double overlap_memory = 0) const {
+    return run_capped_at(work, requested_mhz, power_cap_w_, overlap_activity, overlap_memory);
+  }
+  // The same under another (lower) limit, as a policy may set.
+  KernelRun run_capped_at(const KernelWork& work, double requested_mhz, double cap_w,
+                          double overlap_activity = 0, double overlap_memory = 0) const;
   // The clock a waiting GPU settles at under the cap, with concurrent communication's activity added
   // (a wait draws little, so usually the clock asked for).
   double capped_wait_clock(double requested_mhz, double overlap_activity = 0,
-                           double overlap_memory = 0) const;
+                           double overlap_memory = 0) const {
+    return capped_wait_clock_at(requested_mhz, power_cap_w_, overlap_activity, overlap_memory);
+  }
+  double capped_wait_clock_at(double requested_mhz, double cap_w, double overlap_activity = 0,
+                              double overlap_memory = 0) const;
 
  private:
-  KernelRun duty_cycled(KernelRun run, double overlap_activity, double overlap_memory) const;
+  KernelRun duty_cycled(KernelRun run, double cap_w, double overlap_activity, double overlap_memory) const;
 
   const GpuProfile* profile_;
   PowerModel power_;

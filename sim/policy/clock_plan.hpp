@@ -14,11 +14,15 @@ using ClockStep = std::uint16_t;
 struct ClockPlan {
   std::vector<ClockStep> task_clock;  // per task of the StepProgram; ignored for collectives
   std::vector<ClockStep> wait_clock;  // per GPU, while no kernel runs on it
+  double power_cap_w = 0;             // a power limit the policy sets below the hardware's; 0: none
   // Figures the policy reports about its choice (e.g. chosen_clock_mhz), written to the summary.
   std::vector<std::pair<std::string, double>> notes;
 
   static ClockPlan uniform(std::size_t tasks, std::size_t gpus, ClockStep clock) {
-    return ClockPlan{std::vector<ClockStep>(tasks, clock), std::vector<ClockStep>(gpus, clock), {}};
+    ClockPlan plan;
+    plan.task_clock.assign(tasks, clock);
+    plan.wait_clock.assign(gpus, clock);
+    return plan;
   }
 };
 

@@ -5,6 +5,7 @@ namespace wattsim {
 void register_static_policy(PolicyRegistry& registry);
 void register_pass_dvfs_policy(PolicyRegistry& registry);
 void register_locked_clock_policy(PolicyRegistry& registry);
+void register_power_cap_policy(PolicyRegistry& registry);
 
 const PolicyRegistry& PolicyRegistry::instance() {
   static const PolicyRegistry registry = [] {
@@ -12,6 +13,7 @@ const PolicyRegistry& PolicyRegistry::instance() {
     register_static_policy(r);
     register_pass_dvfs_policy(r);
     register_locked_clock_policy(r);
+    register_power_cap_policy(r);
     return r;
   }();
   return registry;

@@ -79,6 +79,7 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
 void StepSimulator::reset(const ClockPlan& plan) {
   const GpuProfile& p = gpu_->profile();
   const int steps = p.clock_steps();
+  cap_w_ = plan.power_cap_w > 0 ? std::min(plan.power_cap_w, gpu_->power_cap_w()) : gpu_->power_cap_w();
   // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
   std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps),
                                 TaskTiming{-1, 0, 0, 0, 0});
@@ -95,7 +96,8 @@ void StepSimulator::reset(const ClockPlan& plan) {
     const ClockStep requested = plan.task_clock[t];
     TaskTiming& cached = cache[task.index * static_cast<std::size_t>(steps) + requested];
     if (cached.duration < 0) {
-      const KernelRun run = gpu_->run_capped(program_->kernels[task.index].work, p.clock_at_step(requested));
+      const KernelRun run =
+          gpu_->run_capped_at(program_->kernels[task.index].work, p.clock_at_step(requested), cap_w_);
       cached = TaskTiming{
           run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation),
           static_cast<ClockStep>(std::lround((run.clock_mhz - p.clock_min_mhz) / p.clock_step_mhz)),
@@ -106,8 +108,8 @@ void StepSimulator::reset(const ClockPlan& plan) {
   wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    const double f =
-        gpu_->capped_wait_clock(p.clock_at_step(plan.wait_clock[g]), overlap_activity, overlap_memory);
+    const double f = gpu_->capped_wait_clock_at(p.clock_at_step(plan.wait_clock[g]), cap_w_, overlap_activity,
+                                                overlap_memory);
     wait_clock_[g] = static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
     state_[g].clock = state_[g].requested = wait_clock_[g];
     set_power(g);
@@ -134,7 +136,7 @@ void StepSimulator::set_power(std::uint32_t g) {
   beta = std::min(beta, 1.0);
   const ClockTable& ct = clocks_[s.clock];
   s.memory_w = beta * c.memory_w;
-  s.watts = std::min(ct.static_w + alpha * ct.dynamic_w + s.memory_w, gpu_->power_cap_w());
+  s.watts = std::min(ct.static_w + alpha * ct.dynamic_w + s.memory_w, cap_w_);
 }
 
 void StepSimulator::advance(std::uint32_t g, SimTime now) {

@@ -103,6 +103,7 @@ class StepSimulator {
   std::vector<GpuState> state_;
   Executor executor_;
   SimTime now_ = 0;
+  double cap_w_ = 0;  // the power limit in force: the hardware's, or a policy's lower one
   SimTime transition_;
   double network_j_ = 0;
   double peak_w_ = 0;
