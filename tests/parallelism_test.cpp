@@ -129,44 +129,36 @@ TEST(Megatron, ExecutedFlopsWithRecomputationMatchEquation3) {
   EXPECT_NEAR(executed / eq3, 1.0, 1e-9);
 }
 
-std::string rejected(const std::string& text) {
-  try {
-    test::scenario_from_text(text);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(Feasibility, ImpossiblePlansAreRejectedWithTheirReason) {
   const std::string head = "name: x\nhardware: {gpu: A100-SXM4-80GB, nodes: 2}\n";
+  EXPECT_NE(test::rejection(
+                head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 3, dp: 5, pp: 1}\n")
+                .find("tp × pp × dp = 3 × 1 × 5 = 15 but the cluster has 16 GPUs"),
+            std::string::npos);
   EXPECT_NE(
-      rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 3, dp: 5, pp: 1}\n")
-          .find("tp × pp × dp = 3 × 1 × 5 = 15 but the cluster has 16 GPUs"),
-      std::string::npos);
-  EXPECT_NE(
-      rejected(
+      test::rejection(
           head +
           "workload:\n  model: {name: odd, family: gpt, layers: 4, hidden: 1536, heads: 12, vocab: 1000, "
           "seq_len: 128}\n  global_batch: 16\nparallelism: {tp: 8, pp: 1, dp: 2}\n")
           .find("tp = 8 does not divide the 12 attention heads of odd"),
       std::string::npos);
-  EXPECT_NE(
-      rejected(head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 1, pp: 16, dp: 1}\n")
-          .find("24 layers do not split evenly over pp × virtual_stages = 16"),
-      std::string::npos);
-  const std::string oom =
-      rejected(head + "workload: {model: gpt3-175b, global_batch: 16}\nparallelism: {tp: 8, pp: 2, dp: 1}\n");
+  EXPECT_NE(test::rejection(
+                head + "workload: {model: gpt-1.3b, global_batch: 16}\nparallelism: {tp: 1, pp: 16, dp: 1}\n")
+                .find("24 layers do not split evenly over pp × virtual_stages = 16"),
+            std::string::npos);
+  const std::string oom = test::rejection(
+      head + "workload: {model: gpt3-175b, global_batch: 16}\nparallelism: {tp: 8, pp: 2, dp: 1}\n");
   EXPECT_NE(oom.find("does not fit in A100-SXM4-80GB memory (74.5 GiB) on pipeline stage 0 of 2: over by"),
             std::string::npos)
       << oom;
-  EXPECT_NE(rejected(head + "workload: {model: gpt-1.3b, global_batch: 24, micro_batch: 1}\n"
-                            "parallelism: {tp: 1, pp: 4, dp: 4, schedule: interleaved, virtual_stages: 2}\n")
-                .find("needs microbatches per pipeline (6) to be a multiple of pp (4)"),
-            std::string::npos);
   EXPECT_NE(
-      rejected(head +
-               "workload: {model: resnet-50, precision: fp16, global_batch: 64}\nparallelism: {tp: 2}\n")
+      test::rejection(head + "workload: {model: gpt-1.3b, global_batch: 24, micro_batch: 1}\n"
+                             "parallelism: {tp: 1, pp: 4, dp: 4, schedule: interleaved, virtual_stages: 2}\n")
+          .find("needs microbatches per pipeline (6) to be a multiple of pp (4)"),
+      std::string::npos);
+  EXPECT_NE(
+      test::rejection(
+          head + "workload: {model: resnet-50, precision: fp16, global_batch: 64}\nparallelism: {tp: 2}\n")
           .find("resnet-50 is a CNN"),
       std::string::npos);
 }

@@ -10,28 +10,20 @@
 namespace wattsim {
 namespace {
 
-std::string rejection(const std::string& text) {
-  try {
-    test::scenario_from_text(text);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 void expect_finite(const RunResult& r) {
   for (const PolicyResult& p : r.policies)
     for (const Metric& m : p.summary) EXPECT_TRUE(std::isfinite(m.value)) << p.name << " " << m.name;
 }
 
 TEST(Extremes, ClockTheGpuDoesNotHaveIsRejected) {
-  const std::string e = rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 1003 MHz}}]\n"));
+  const std::string e =
+      test::rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 1003 MHz}}]\n"));
   EXPECT_NE(e.find("clock 1003 MHz is not one H100-SXM5-80GB supports: 345 to 1980 MHz in steps of 15 MHz"),
             std::string::npos)
       << e;
-  EXPECT_NE(
-      rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 2100 MHz}}]\n")).find("not one"),
-      std::string::npos);
+  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "policies: [{locked-clock: {clock: 2100 MHz}}]\n"))
+                .find("not one"),
+            std::string::npos);
 }
 
 TEST(Extremes, SmallestAndLargestClocksRun) {
@@ -55,7 +47,7 @@ TEST(Extremes, OneGpuABatchOfOneAndAZeroStepRun) {
 
 TEST(Extremes, CapBelowIdlePowerIsRejectedWithTheReason) {
   // The A100's lowest settable limit is 100 W, above its 60 W idle; a cap under either is refused.
-  const std::string e = rejection(
+  const std::string e = test::rejection(
       "name: x\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: 40 W}\nworkload: {model: bert-large, "
       "global_batch: 8}\n");
   EXPECT_NE(e.find("outside what A100-SXM4-80GB accepts (100 W to 400 W)"), std::string::npos) << e;
@@ -68,14 +60,14 @@ namespace wattsim {
 namespace {
 
 TEST(Limits, ARunTooBigForTheMemoryLimitIsRefusedWithTheFix) {
-  const std::string e = rejection(
+  const std::string e = test::rejection(
       "name: x\nhardware: {gpu: H100-SXM5-80GB, gpus: 8}\nworkload: {model: gpt-1.3b, global_batch: 512, "
       "micro_batch: 1}\n"
       "trace: full\nlimits: {memory: 10 MB}\n");
   EXPECT_NE(e.find("this run needs about"), std::string::npos) << e;
   EXPECT_NE(e.find("use trace: steps or summary"), std::string::npos) << e;
-  EXPECT_NE(rejection("name: x\nhardware: {gpu: H100-SXM5-80GB, nodes: 100000000}\n"
-                      "workload: {model: gpt-1.3b, global_batch: 8}\n")
+  EXPECT_NE(test::rejection("name: x\nhardware: {gpu: H100-SXM5-80GB, nodes: 100000000}\n"
+                            "workload: {model: gpt-1.3b, global_batch: 8}\n")
                 .find("hardware.nodes = 1e+08 is out of range"),
             std::string::npos);
 }

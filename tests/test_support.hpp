@@ -26,6 +26,16 @@ inline Scenario scenario_from_text(const std::string& text) {
   return parse_scenario(text, "test.yaml", catalog());
 }
 
+// The error message a scenario text is rejected with, or "" if it is accepted.
+inline std::string rejection(const std::string& text) {
+  try {
+    scenario_from_text(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // A scenario small enough to simulate in milliseconds: a 2-layer GPT on `gpus` H100s.
 std::string tiny_gpt_yaml(int gpus, const std::string& extra = "");
 
