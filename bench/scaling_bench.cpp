@@ -22,13 +22,10 @@ double peak_rss_mb() {
 
 // Simulates steps of a scenario at the top clock; reports events, flows and memory.
 void run_steps(benchmark::State& state, const wattsim::Scenario& s) {
-  const wattsim::StepProgram program = wattsim::build_step_program(s);
-  const wattsim::GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
-  const wattsim::Topology topology = wattsim::build_cluster_topology(s);
-  const wattsim::NetworkModel network(topology, s.algorithm);
-  wattsim::StepSimulator sim(program, gpu, s.node, network, wattsim::ClusterPower::of(s, topology),
-                             s.fidelity);
-  const wattsim::ClockPlan plan = wattsim::max_clock_plan(gpu, program);
+  wattsim::ScenarioSimulation simulation(s);
+  wattsim::StepSimulator& sim = simulation.sim;
+  const wattsim::StepProgram& program = simulation.program;
+  const wattsim::ClockPlan plan = wattsim::max_clock_plan(simulation.gpu, program);
   std::uint64_t events = 0;
   double step_s = 0;
   for (auto _ : state) {

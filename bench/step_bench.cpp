@@ -14,12 +14,10 @@ void BM_Step(benchmark::State& state, const char* scenario_file) {
   const wattsim::ModelCatalog catalog(WATTSIM_BENCH_MODELS_DIR);
   const wattsim::Scenario s = wattsim::load_scenario(
       std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/" + scenario_file, catalog);
-  const wattsim::StepProgram program = wattsim::build_step_program(s);
-  const wattsim::GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
-  const wattsim::Topology topology = wattsim::build_cluster_topology(s);
-  const wattsim::NetworkModel network(topology, s.algorithm);
-  wattsim::StepSimulator sim(program, gpu, s.node, network, wattsim::ClusterPower::of(s, topology));
-  sim.reset(wattsim::max_clock_plan(gpu, program));
+  wattsim::ScenarioSimulation simulation(s);
+  wattsim::StepSimulator& sim = simulation.sim;
+  const wattsim::StepProgram& program = simulation.program;
+  sim.reset(wattsim::max_clock_plan(simulation.gpu, program));
   std::uint64_t events = 0;
   for (auto _ : state) {
     const wattsim::StepRecord r = sim.run_step(nullptr);

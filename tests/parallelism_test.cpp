@@ -38,7 +38,7 @@ double simulate_step_s(const Workload& w, const ParallelPlan& plan) {
   const GpuModel gpu(s.gpu, Precision::BF16, s.gpu.tdp_w);
   const Topology topology = build_cluster_topology(s);
   const NetworkModel network(topology, "ring");
-  StepSimulator sim(program, gpu, s.node, network, ClusterPower{});
+  StepSimulator sim(program, gpu, network, ClusterPower{});
   sim.reset(max_clock_plan(gpu, program));
   return sim.run_step(nullptr).time_s;
 }

@@ -46,7 +46,6 @@ void FlowNetwork::start(std::uint32_t token, const std::vector<Phase>& phases,
   c.phases = &phases;
   c.copies = &copy_offsets;
   c.phase = 0;
-  c.live = true;
   start_phase(id, now);
 }
 
@@ -207,7 +206,6 @@ void FlowNetwork::advance(SimTime now, std::vector<std::uint32_t>& finished) {
       Running& c = collectives_[t.id];
       if (++c.phase == c.phases->size()) {
         finished.push_back(c.token);
-        c.live = false;
         free_collectives_.push_back(t.id);
       } else {
         start_phase(t.id, time);

@@ -50,7 +50,6 @@ class FlowNetwork {
     const std::vector<int>* copies = nullptr;
     std::size_t phase = 0;
     std::size_t flows_left = 0;
-    bool live = false;
   };
   struct Timer {  // a flow's expected end (checked against its version) or a phase's end
     std::uint32_t id;

@@ -56,7 +56,6 @@ class Topology {
   int gpus_per_node() const { return gpus_per_node_; }
   int node_of(int rank) const { return rank / gpus_per_node_; }
   const std::vector<Link>& links() const { return links_; }
-  const TopologyGraph& graph() const { return *graph_; }
   int switch_count() const { return switches_; }
   double switch_power_w() const { return switch_power_w_; }  // fabric switches, all of them
   const std::string& description() const { return description_; }

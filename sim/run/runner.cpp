@@ -102,12 +102,18 @@ double percent_less(double baseline, double value) {
 
 }  // namespace
 
+ScenarioSimulation::ScenarioSimulation(const Scenario& s)
+    : program(build_step_program(s)),
+      gpu(s.gpu, s.precision, s.power_cap_w),
+      topology(build_cluster_topology(s)),
+      network(topology, s.algorithm),
+      sim(program, gpu, network, ClusterPower::of(s, topology), s.fidelity) {}
+
 RunResult run_scenario(const Scenario& s) {
-  const StepProgram program = build_step_program(s);
-  const GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, s.algorithm);
-  StepSimulator sim(program, gpu, s.node, network, ClusterPower::of(s, topology), s.fidelity);
+  ScenarioSimulation simulation(s);
+  const StepProgram& program = simulation.program;
+  const GpuModel& gpu = simulation.gpu;
+  StepSimulator& sim = simulation.sim;
   RunResult result;
   result.labels = program.labels;
   result.tasks_per_step = program.tasks.size();

@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "hardware/gpu_model.hpp"
 #include "io/scenario.hpp"
+#include "network/network_model.hpp"
 #include "network/topology.hpp"
+#include "run/step_simulator.hpp"
 #include "run/trace.hpp"
 #include "workload/step_program.hpp"
 
@@ -45,6 +48,21 @@ struct RunResult {
 // Builds the step program and the cluster of a scenario (exposed for tests and benchmarks).
 StepProgram build_step_program(const Scenario& scenario);
 Topology build_cluster_topology(const Scenario& scenario);
+
+// Everything that simulates a scenario's steps, built together in dependency order: the step program,
+// the GPU model, the cluster and its network, and the step simulator over them. Tests and benchmarks
+// drive `sim` directly; run_scenario adds planning and reporting.
+struct ScenarioSimulation {
+  explicit ScenarioSimulation(const Scenario& scenario);
+  ScenarioSimulation(const ScenarioSimulation&) = delete;
+  ScenarioSimulation& operator=(const ScenarioSimulation&) = delete;
+
+  const StepProgram program;
+  const GpuModel gpu;
+  const Topology topology;
+  const NetworkModel network;
+  StepSimulator sim;
+};
 RunResult run_scenario(const Scenario& scenario);
 
 }  // namespace wattsim

@@ -34,11 +34,10 @@ struct CollectiveKeyHash {
 
 }  // namespace
 
-StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
-                             const NetworkModel& network, ClusterPower cluster, NetworkFidelity fidelity)
+StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, const NetworkModel& network,
+                             ClusterPower cluster, NetworkFidelity fidelity)
     : program_(&program),
       gpu_(&gpu),
-      node_(&node),
       network_(&network),
       cluster_(cluster),
       flows_(fidelity == NetworkFidelity::Flow ? std::make_unique<FlowNetwork>(network.topology()) : nullptr),
@@ -81,8 +80,8 @@ void StepSimulator::reset(const ClockPlan& plan) {
   const int steps = p.clock_steps();
   cap_w_ = plan.power_cap_w > 0 ? std::min(plan.power_cap_w, gpu_->power_cap_w()) : gpu_->power_cap_w();
   // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
-  std::vector<TaskTiming> cache(program_->kernels.size() * static_cast<std::size_t>(steps),
-                                TaskTiming{-1, 0, 0, 0, 0});
+  auto& cache = timing_cache_;
+  cache.assign(program_->kernels.size() * static_cast<std::size_t>(steps), TaskTiming{-1, 0, 0, 0, 0});
   // A kernel's clock is set by its own power against the cap. Communication that overlaps it adds power
   // for a while; the GPU's power controller, which averages over milliseconds, holds the total at the cap
   // (set_power clamps it), and the brief slowdown that costs the kernel is not modelled.

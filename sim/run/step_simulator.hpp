@@ -32,9 +32,8 @@ struct ClusterPower {
 
 class StepSimulator {
  public:
-  StepSimulator(const StepProgram& program, const GpuModel& gpu, const NodeProfile& node,
-                const NetworkModel& network, ClusterPower cluster,
-                NetworkFidelity fidelity = NetworkFidelity::Analytical);
+  StepSimulator(const StepProgram& program, const GpuModel& gpu, const NetworkModel& network,
+                ClusterPower cluster, NetworkFidelity fidelity = NetworkFidelity::Analytical);
 
   // Prepares the per-task timings for a plan and resets time and GPU state to the start of a run.
   void reset(const ClockPlan& plan);
@@ -86,7 +85,6 @@ class StepSimulator {
 
   const StepProgram* program_;
   const GpuModel* gpu_;
-  const NodeProfile* node_;
   const NetworkModel* network_;
   ClusterPower cluster_;
   std::unique_ptr<FlowNetwork> flows_;  // flow fidelity only
@@ -97,6 +95,7 @@ class StepSimulator {
   SimTime next_wakeup_ = -1;
   std::vector<ClockTable> clocks_;
   std::vector<TaskTiming> timing_;        // per task
+  std::vector<TaskTiming> timing_cache_;  // per (distinct kernel, clock step), kept between resets
   std::vector<SimTime> collective_time_;  // per collective
   std::vector<double> collective_link_j_;
   std::vector<ClockStep> wait_clock_;

@@ -51,7 +51,6 @@ struct Workload {
   double samples_per_microbatch = 0;
   double tokens_per_sample = 1;       // 1 for images
   double model_flops_per_sample = 0;  // forward + backward, no recomputation (MFU's numerator)
-  double activation_bytes_per_microbatch = 0;
 
   std::uint16_t label_id(const std::string& label);
   // Sets the totals (parameters, model FLOPs per sample) from the layers once they are built.

@@ -24,17 +24,6 @@ std::string MemoryFootprint::describe() const {
   return buf;
 }
 
-MemoryFootprint mixed_precision_adam_footprint(double parameters, double weight_bytes_per_parameter,
-                                               double activations_bytes) {
-  MemoryFootprint m;
-  m.weights_bytes = weight_bytes_per_parameter * parameters;
-  m.gradients_bytes = 4.0 * parameters;
-  m.optimizer_bytes = 12.0 * parameters;
-  m.activations_bytes = activations_bytes;
-  m.reserved_bytes = kReservedBytes;
-  return m;
-}
-
 MemoryFootprint stage_footprint(const Workload& w, const ParallelPlan& plan, int stage) {
   double params = 0;
   std::vector<double> chunk_activation(static_cast<std::size_t>(plan.virtual_stages), 0.0);

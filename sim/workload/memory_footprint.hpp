@@ -20,10 +20,6 @@ struct MemoryFootprint {
   std::string describe() const;  // "weights 2.6 GiB + gradients ... = total"
 };
 
-// Per GPU, for a replica holding `parameters` parameters with `activations_bytes` alive at the peak.
-MemoryFootprint mixed_precision_adam_footprint(double parameters, double weight_bytes_per_parameter,
-                                               double activations_bytes);
-
 struct Workload;
 struct ParallelPlan;
 // One GPU of pipeline stage `stage`: its layers' weights, gradients and optimizer states (sharded over

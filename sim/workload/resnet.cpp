@@ -35,7 +35,6 @@ class ResNetBuilder {
     L.vector(name + ".bn", KernelKind::Reduction, elements, 2, 1, 6);
     L.add_parameters(2.0 * out.channels, false);
     if (relu) L.vector(name + ".relu", KernelKind::Elementwise, elements, 1, 1, 1);
-    activation_bytes_ += 3.0 * elements * e_;
     block_activation_ += 3.0 * elements * e_;
     return out;
   }
@@ -62,13 +61,10 @@ class ResNetBuilder {
     return x;
   }
 
-  double activation_bytes() const { return activation_bytes_; }
-
  private:
   Workload& w_;
   double b_, e_;
   bool sparse_;
-  double activation_bytes_ = 0;
   double block_activation_ = 0;
 };
 
@@ -99,7 +95,6 @@ Workload build_resnet(const ModelSpec& m, const MicrobatchShape& shape) {
     L.add_parameters(m.classes, false);
     L.vector("loss.cross_entropy", KernelKind::Reduction, b * m.classes, 1, 1, 5);
   }
-  w.activation_bytes_per_microbatch = net.activation_bytes();
   w.finalize();
   return w;
 }

@@ -186,8 +186,6 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
   }
   // The head keeps its input and the logits (16-bit, plus fp32 for the loss) until its backward.
   for (double& bytes : w.layers.back().activation_bytes) bytes = e * x.b * x.s * (x.h + 3.0 * x.v / x.t);
-  w.activation_bytes_per_microbatch = 0;
-  for (const Layer& l : w.layers) w.activation_bytes_per_microbatch += l.activation_bytes[0];
   w.finalize();
   return w;
 }
