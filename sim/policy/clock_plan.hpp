@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/sim_time.hpp"
+
 namespace wattsim {
 
 using ClockStep = std::uint16_t;
@@ -15,6 +17,11 @@ struct ClockPlan {
   std::vector<ClockStep> task_clock;  // per task of the StepProgram; ignored for collectives
   std::vector<ClockStep> wait_clock;  // per GPU, while no kernel runs on it
   double power_cap_w = 0;             // a power limit the policy sets below the hardware's; 0: none
+  // A GPU that runs out of work keeps its last kernel's clock for this long before it moves to its wait
+  // clock (a governor's hysteresis: short gaps between kernels are not worth a transition).
+  // kHoldForever: an idle GPU stays at its last kernel's clock (the wait clocks are then unused).
+  SimTime wait_hold = 0;
+  static constexpr SimTime kHoldForever = -1;
   // Figures the policy reports about its choice (e.g. chosen_clock_mhz), written to the summary.
   std::vector<std::pair<std::string, double>> notes;
 

@@ -1,8 +1,5 @@
 // Locked clock: every kernel and every wait at one SM clock the user chooses, as `nvidia-smi -lgc F,F`
 // does. The clock must be one the GPU supports; the power cap still applies on top.
-#include <cmath>
-#include <sstream>
-
 #include "policy/policy.hpp"
 
 namespace wattsim {
@@ -29,19 +26,8 @@ class LockedClockPolicy final : public Policy {
 };
 
 std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
-  const double mhz = r.quantity("clock", gpu.clock_max_mhz * 1e6) * 1e-6;
-  if (gpu.clock_step_mhz <= 0)
-    return std::make_unique<LockedClockPolicy>(0);  // GPU unknown: reported already
-  if (!gpu.supports_clock(mhz)) {
-    std::ostringstream m;
-    m << "clock " << mhz << " MHz is not one " << gpu.name << " supports: " << gpu.clock_min_mhz << " to "
-      << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz
-      << " MHz (nearest below: " << gpu.snap_clock(mhz) << " MHz)";
-    r.error("clock", m.str());
-    return std::make_unique<LockedClockPolicy>(0);
-  }
-  return std::make_unique<LockedClockPolicy>(
-      static_cast<ClockStep>(std::lround((mhz - gpu.clock_min_mhz) / gpu.clock_step_mhz)));
+  if (!r.has("clock")) r.quantity("clock", 0);  // reports the missing required parameter
+  return std::make_unique<LockedClockPolicy>(read_supported_clock(r, "clock", gpu, 0));
 }
 
 }  // namespace

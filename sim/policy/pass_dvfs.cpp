@@ -5,9 +5,7 @@
 // Search: step time does not decrease as the clock falls (compute time scales as 1/f, memory time is
 // fixed), so the clocks within budget are a contiguous range from the top; each is simulated exactly and
 // the lowest-energy one kept. Stops at the first clock over budget: O(steps within budget) simulations.
-#include <cmath>
-
-#include "policy/policy.hpp"
+#include "policy/plan_search.hpp"
 
 namespace wattsim {
 
@@ -22,26 +20,12 @@ class PassDvfsPolicy final : public Policy {
   explicit PassDvfsPolicy(double budget) : budget_(budget) {}
 
   ClockPlan plan(const PlanningContext& context) const override {
-    const GpuProfile& profile = context.gpu.profile();
-    const auto limit =
-        static_cast<SimTime>(std::floor(static_cast<double>(context.baseline.time) * (1.0 + budget_)));
-    ClockPlan best = max_clock_plan(context.gpu, context.program);
-    StepOutcome best_outcome = context.baseline;
-    for (int step = profile.clock_steps() - 2; step >= 0; --step) {
-      ClockPlan candidate =
-          ClockPlan::uniform(context.program.tasks.size(), static_cast<std::size_t>(context.program.gpus),
-                             static_cast<ClockStep>(step));
-      const StepOutcome outcome = context.evaluate(candidate);
-      if (outcome.time > limit) break;
-      if (outcome.energy_j < best_outcome.energy_j) {
-        best = std::move(candidate);
-        best_outcome = outcome;
-      }
-    }
-    best.notes.emplace_back("chosen_clock_mhz",
-                            profile.clock_at_step(best.wait_clock.empty() ? 0 : best.wait_clock[0]));
-    best.notes.emplace_back("slowdown_budget", budget_);
-    return best;
+    BestPlan best(context, budget_limit(context.baseline, budget_));
+    try_uniform_clocks(best);
+    ClockPlan plan = best.plan();
+    plan.notes.emplace_back("chosen_clock_mhz", context.gpu.profile().clock_at_step(plan.wait_clock.at(0)));
+    plan.notes.emplace_back("slowdown_budget", budget_);
+    return plan;
   }
 
  private:

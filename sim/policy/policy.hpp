@@ -53,5 +53,7 @@ class PolicyRegistry : public Registry<PolicyInfo> {
 // Plan helpers shared by policies.
 ClockPlan max_clock_plan(const GpuModel& gpu, const StepProgram& program);
 ClockStep top_clock_step(const GpuModel& gpu);
+// Reads a clock parameter that must be one the GPU supports; reports it otherwise and returns fallback.
+ClockStep read_supported_clock(MapReader& r, std::string_view key, const GpuProfile& gpu, ClockStep fallback);
 
 }  // namespace wattsim

@@ -1,11 +1,17 @@
 #include "policy/policy.hpp"
 
+#include <cmath>
+#include <sstream>
+
 namespace wattsim {
 
 void register_static_policy(PolicyRegistry& registry);
 void register_pass_dvfs_policy(PolicyRegistry& registry);
 void register_locked_clock_policy(PolicyRegistry& registry);
 void register_power_cap_policy(PolicyRegistry& registry);
+void register_phase_dvfs_policy(PolicyRegistry& registry);
+void register_kernel_dvfs_policy(PolicyRegistry& registry);
+void register_sync_idle_policy(PolicyRegistry& registry);
 
 const PolicyRegistry& PolicyRegistry::instance() {
   static const PolicyRegistry registry = [] {
@@ -14,9 +20,27 @@ const PolicyRegistry& PolicyRegistry::instance() {
     register_pass_dvfs_policy(r);
     register_locked_clock_policy(r);
     register_power_cap_policy(r);
+    register_phase_dvfs_policy(r);
+    register_kernel_dvfs_policy(r);
+    register_sync_idle_policy(r);
     return r;
   }();
   return registry;
+}
+
+ClockStep read_supported_clock(MapReader& r, std::string_view key, const GpuProfile& gpu,
+                               ClockStep fallback) {
+  if (!r.has(key) || gpu.clock_step_mhz <= 0) return fallback;  // absent, or GPU unknown (reported already)
+  const double mhz = r.quantity(key, 0) * 1e-6;
+  if (!gpu.supports_clock(mhz)) {
+    std::ostringstream m;
+    m << key << " " << mhz << " MHz is not one " << gpu.name << " supports: " << gpu.clock_min_mhz << " to "
+      << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz
+      << " MHz (nearest below: " << gpu.snap_clock(mhz) << " MHz)";
+    r.error(key, m.str());
+    return fallback;
+  }
+  return static_cast<ClockStep>(std::lround((mhz - gpu.clock_min_mhz) / gpu.clock_step_mhz));
 }
 
 ClockStep top_clock_step(const GpuModel& gpu) {

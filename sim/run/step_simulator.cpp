@@ -1,6 +1,8 @@
 #include "run/step_simulator.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace wattsim {
@@ -104,15 +106,26 @@ void StepSimulator::reset(const ClockPlan& plan) {
     }
     timing_[t] = cached;
   }
+  idle_clock_.resize(static_cast<std::size_t>(steps));
+  for (int i = 0; i < steps; ++i) {
+    const double f = gpu_->capped_wait_clock_at(p.clock_at_step(i), cap_w_, overlap_activity, overlap_memory);
+    idle_clock_[static_cast<std::size_t>(i)] =
+        static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
+  }
+  wait_hold_ = plan.wait_hold;
   wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
+  wait_requested_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    const double f = gpu_->capped_wait_clock_at(p.clock_at_step(plan.wait_clock[g]), cap_w_, overlap_activity,
-                                                overlap_memory);
-    wait_clock_[g] = static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
-    state_[g].clock = state_[g].requested = wait_clock_[g];
+    wait_clock_[g] = idle_clock_[plan.wait_clock[g]];
+    state_[g].clock = wait_clock_[g];
+    state_[g].requested = plan.wait_clock[g];
     set_power(g);
   }
+  std::size_t slots = 2 * program_->layer_names.size();
+  for (const Kernel& k : program_->kernels) slots = std::max(slots, layer_slot(k.layer, k.pass) + 1);
+  for (const Collective& c : program_->collectives) slots = std::max(slots, layer_slot(c.layer, c.pass) + 1);
+  layer_j_.assign(slots, 0.0);
   now_ = 0;
   if (flows_) flows_->reset();
   next_wakeup_ = -1;
@@ -134,11 +147,33 @@ void StepSimulator::set_power(std::uint32_t g) {
   alpha = std::min(alpha, 1.0);
   beta = std::min(beta, 1.0);
   const ClockTable& ct = clocks_[s.clock];
-  s.memory_w = beta * c.memory_w;
-  s.watts = std::min(ct.static_w + alpha * ct.dynamic_w + s.memory_w, cap_w_);
+  const double scale = variation_.empty() ? 1.0 : variation_[g].power_factor;
+  s.memory_w = beta * c.memory_w * scale;
+  s.watts = std::min((ct.static_w + alpha * ct.dynamic_w) * scale + s.memory_w, cap_w_);
+}
+
+void StepSimulator::set_variation(std::vector<GpuVariation> variation) {
+  if (!variation.empty() && variation.size() != static_cast<std::size_t>(program_->gpus))
+    throw std::invalid_argument("GPU variation: one entry per simulated GPU expected");
+  variation_ = std::move(variation);
 }
 
 void StepSimulator::advance(std::uint32_t g, SimTime now) {
+  GpuState& s = state_[g];
+  // An idle GPU whose clock is not its wait clock moves there once it has been idle for the hold time:
+  // its power changes at that instant, so the interval is integrated in two pieces.
+  if (!s.computing && wait_hold_ >= 0 && s.requested != wait_requested_[g] &&
+      now > s.idle_since + wait_hold_) {
+    integrate(g, s.idle_since + wait_hold_);
+    s.requested = wait_requested_[g];
+    s.clock = wait_clock_[g];
+    ++clock_changes_;
+    set_power(g);
+  }
+  integrate(g, now);
+}
+
+void StepSimulator::integrate(std::uint32_t g, SimTime now) {
   GpuState& s = state_[g];
   const SimTime dt = now - s.since;
   if (dt <= 0) return;
@@ -185,6 +220,8 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     advance(t.gpu, now);
     const TaskTiming& tt = timing_[task];
     SimTime duration = tt.duration;
+    if (!slowdown_.empty())
+      duration = static_cast<SimTime>(std::llround(static_cast<double>(duration) * slowdown_[t.gpu]));
     // A policy's clock change stalls the GPU for the profile's transition latency; the power cap's own
     // throttling acts within the power-management loop and costs no stall.
     if (s.requested != tt.requested) {
@@ -207,6 +244,8 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     set_power(g);
   }
   network_j_ += collective_link_j_[t.index];
+  const Collective& started = program_->collectives[t.index];
+  layer_j_[layer_slot(started.layer, started.pass)] += collective_link_j_[t.index];
   collective_start_[t.index] = now;
   if (!flows_) return collective_time_[t.index];
   // Flow fidelity: the collective ends when its last phase does, whatever else shares its links.
@@ -239,16 +278,16 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     GpuState& s = state_[t.gpu];
     advance(t.gpu, now);
     s.computing = false;
-    if (trace_ && trace_->keep_events) {
-      const Kernel& k = program_->kernels[t.index];
+    s.idle_since = now;
+    const Kernel& k = program_->kernels[t.index];
+    if (trace_ && trace_->keep_events)
       emit_event(t.gpu, s.kernel_start, now, static_cast<EventKind>(k.work.kind), &k,
                  p.clock_at_step(s.clock), s.energy_j - s.kernel_start_energy_j);
-    }
-    if (s.requested != wait_clock_[t.gpu]) {  // a waiting GPU settles at its wait clock; no kernel is delayed
-      s.requested = wait_clock_[t.gpu];
-      ++clock_changes_;
-    }
-    s.clock = wait_clock_[t.gpu];
+    s.last_slot = static_cast<std::uint32_t>(layer_slot(k.layer, k.pass));
+    layer_j_[s.last_slot] += program_->gpu_multiplicity[t.gpu] * (s.energy_j - s.attributed_j);
+    s.attributed_j = s.energy_j;
+    // Power management lifts a cap's throttling at once; a policy's wait clock waits out the hold.
+    s.clock = idle_clock_[s.requested];
     set_power(t.gpu);
     return;
   }
@@ -264,9 +303,16 @@ void StepSimulator::finish(TaskId task, SimTime now) {
   }
 }
 
-StepRecord StepSimulator::run_step(Trace* trace) {
+StepRecord StepSimulator::run_step(Trace* trace, LayerEnergy* layers) {
   trace_ = trace;
   std::vector<GpuState> before = state_;
+  const LayerEnergy layers_before = layers ? layer_j_ : LayerEnergy{};
+  slowdown_.clear();
+  if (!variation_.empty()) {
+    for (const GpuVariation& v : variation_)
+      slowdown_.push_back(v.time_factor * (step_index_ >= v.straggler_from_step ? v.straggler_factor : 1.0));
+    if (std::all_of(slowdown_.begin(), slowdown_.end(), [](double f) { return f == 1.0; })) slowdown_.clear();
+  }
   const double network_before = network_j_;
   const std::uint64_t changes_before = clock_changes_;
   peak_w_ = 0;
@@ -281,6 +327,8 @@ StepRecord StepSimulator::run_step(Trace* trace) {
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
     advance(g, now_);
     const double m = program_->gpu_multiplicity[g];  // the GPUs this one stands for
+    layer_j_[state_[g].last_slot] += m * (state_[g].energy_j - state_[g].attributed_j);
+    state_[g].attributed_j = state_[g].energy_j;
     r.gpu_busy_j += m * (state_[g].busy_j - before[g].busy_j);
     r.gpu_wait_j += m * (state_[g].wait_j - before[g].wait_j);
     r.memory_j += m * (state_[g].memory_j - before[g].memory_j);
@@ -295,6 +343,15 @@ StepRecord StepSimulator::run_step(Trace* trace) {
   r.peak_gpu_power_w = peak_w_;
   r.events = stats.events;
   r.clock_changes = clock_changes_ - changes_before;
+  if (layers) {
+    layers->resize(layer_j_.size());
+    double gpu_and_links = 0;
+    for (std::size_t i = 0; i < layer_j_.size(); ++i)
+      gpu_and_links += (*layers)[i] = layer_j_[i] - layers_before[i];
+    const double shared = r.host_j + cluster_.switches_w * r.time_s;
+    if (gpu_and_links > 0)
+      for (double& e : *layers) e += shared * (e / gpu_and_links);
+  }
   trace_ = nullptr;
   return r;
 }

@@ -30,6 +30,27 @@ struct ClusterPower {
   static ClusterPower of(const Scenario& s, const Topology& topology);
 };
 
+// How one simulated GPU differs from its profile: chips of one model spread in speed and power, and a
+// straggler (thermal throttling, a bad link to its host, a noisy neighbour) runs slower from some step on.
+struct GpuVariation {
+  double time_factor = 1;   // kernel durations × this
+  double power_factor = 1;  // board power × this
+  double straggler_factor = 1;
+  std::uint32_t straggler_from_step = 0;
+};
+
+// Energy of one step per (layer, direction), index 2·layer + (0 forward, 1 backward). Every joule of the
+// step is charged to exactly one entry, so the entries sum to the step's energy:
+//  - a GPU's energy from the end of its previous kernel to the end of this one (the wait for this kernel's
+//    inputs, then the kernel) goes to the kernel's layer; what follows its last kernel, to that kernel;
+//  - a collective's link energy goes to its layer;
+//  - host and switch power, drawn for the step's wall time, is shared in proportion to the GPU energy.
+// Backward takes recomputation, gradient reduction and (on the optimizer's row) the optimizer step.
+using LayerEnergy = std::vector<double>;
+inline std::size_t layer_slot(std::uint16_t layer, Pass pass) {
+  return 2u * layer + (pass == Pass::Forward ? 0u : 1u);
+}
+
 class StepSimulator {
  public:
   StepSimulator(const StepProgram& program, const GpuModel& gpu, const NetworkModel& network,
@@ -37,8 +58,10 @@ class StepSimulator {
 
   // Prepares the per-task timings for a plan and resets time and GPU state to the start of a run.
   void reset(const ClockPlan& plan);
-  // Simulates one more step after the previous ones; trace may be null.
-  StepRecord run_step(Trace* trace);
+  // Per simulated GPU; empty for identical GPUs. Kept across resets.
+  void set_variation(std::vector<GpuVariation> variation);
+  // Simulates one more step after the previous ones; trace and layers may be null.
+  StepRecord run_step(Trace* trace, LayerEnergy* layers = nullptr);
   SimTime now() const { return now_; }
 
   // Executor handler interface.
@@ -56,7 +79,10 @@ class StepSimulator {
     double wait_j = 0;
     double memory_j = 0;
     double kernel_start_energy_j = 0;
+    double attributed_j = 0;  // energy already charged to a layer
+    std::uint32_t last_slot = 0;
     SimTime kernel_start = 0;
+    SimTime idle_since = 0;
     float activity = 0;
     float memory_utilisation = 0;
     int comm_active = 0;
@@ -78,7 +104,8 @@ class StepSimulator {
 
   void schedule_wakeup();                      // asks the executor to call wakeup() at the next flow event
   void advance(std::uint32_t g, SimTime now);  // integrates power up to now
-  void set_power(std::uint32_t g);             // recomputes power from the state
+  void integrate(std::uint32_t g, SimTime now);
+  void set_power(std::uint32_t g);  // recomputes power from the state
   void emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
                   double clock_mhz, double energy_j, std::uint16_t layer = 0,
                   Pass pass = Pass::Communication);
@@ -98,7 +125,13 @@ class StepSimulator {
   std::vector<TaskTiming> timing_cache_;  // per (distinct kernel, clock step), kept between resets
   std::vector<SimTime> collective_time_;  // per collective
   std::vector<double> collective_link_j_;
-  std::vector<ClockStep> wait_clock_;
+  std::vector<ClockStep> wait_clock_;      // per GPU, after the cap
+  std::vector<ClockStep> wait_requested_;  // per GPU, as planned
+  std::vector<ClockStep> idle_clock_;      // per clock step: where an idle GPU asked for it settles
+  SimTime wait_hold_ = 0;
+  std::vector<GpuVariation> variation_;
+  std::vector<double> slowdown_;  // per GPU, this step's kernel-time factor; empty if all are 1
+  LayerEnergy layer_j_;           // since reset
   std::vector<GpuState> state_;
   Executor executor_;
   SimTime now_ = 0;

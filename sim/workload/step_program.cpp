@@ -104,6 +104,8 @@ class StepBuilder {
     if (!plan_.symmetric && plan_.zero_stage == 3)
       throw std::invalid_argument("ZeRO-3 is simulated with symmetric replicas only");
     p_.labels = w_.labels;
+    for (const Layer& layer : w_.layers) p_.layer_names.push_back(layer.name);
+    p_.layer_names.push_back("optimizer");  // add_adam_optimizer's layer index
     p_.microbatches = plan_.microbatches;
     p_.total_gpus = plan_.tp * plan_.pp * plan_.dp;
     p_.samples_per_step = w_.samples_per_microbatch * plan_.microbatches * plan_.dp;

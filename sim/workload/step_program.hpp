@@ -84,6 +84,7 @@ struct StepProgram {
   std::vector<Kernel> kernels;
   std::vector<Collective> collectives;
   std::vector<std::string> labels;
+  std::vector<std::string> layer_names;  // by Kernel::layer; the last is the optimizer step
   std::vector<int> gpu_rank;             // global rank of each simulated GPU
   std::vector<double> gpu_multiplicity;  // GPUs each simulated GPU stands for
   int gpus = 0;                          // simulated GPUs
