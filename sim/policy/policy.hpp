@@ -27,6 +27,12 @@ struct PlanningContext {
   std::function<StepOutcome(const ClockPlan&)> evaluate;
   // The static baseline's outcome, the reference for slowdown budgets.
   StepOutcome baseline;
+  // Per collective: its duration alone on the network (the analytical model), for planners that reason
+  // about the step's critical path.
+  std::span<const SimTime> collective_time = {};
+  // Per simulated GPU: the factor on its kernel times in the steady state (variation, stragglers); empty
+  // when all GPUs are alike.
+  std::span<const double> gpu_time_factor = {};
 };
 
 class Policy {

@@ -12,6 +12,7 @@ void register_power_cap_policy(PolicyRegistry& registry);
 void register_phase_dvfs_policy(PolicyRegistry& registry);
 void register_kernel_dvfs_policy(PolicyRegistry& registry);
 void register_sync_idle_policy(PolicyRegistry& registry);
+void register_critical_path_policy(PolicyRegistry& registry);
 
 const PolicyRegistry& PolicyRegistry::instance() {
   static const PolicyRegistry registry = [] {
@@ -23,6 +24,7 @@ const PolicyRegistry& PolicyRegistry::instance() {
     register_phase_dvfs_policy(r);
     register_kernel_dvfs_policy(r);
     register_sync_idle_policy(r);
+    register_critical_path_policy(r);
     return r;
   }();
   return registry;

@@ -127,7 +127,7 @@ RunResult run_scenario(const Scenario& s) {
     return StepOutcome{seconds_to_time(r.time_s), r.energy_j};
   };
   const StepOutcome baseline = evaluate(max_clock_plan(gpu, program));
-  const PlanningContext context{gpu, program, evaluate, baseline};
+  const PlanningContext context{gpu, program, evaluate, baseline, sim.collective_times()};
 
   for (const PolicyChoice& choice : s.policies) {
     const ClockPlan plan = choice.policy->plan(context);

@@ -120,6 +120,7 @@ void StepSimulator::reset(const ClockPlan& plan) {
     wait_clock_[g] = idle_clock_[plan.wait_clock[g]];
     state_[g].clock = wait_clock_[g];
     state_[g].requested = plan.wait_clock[g];
+    state_[g].changed_at = -transition_;
     set_power(g);
   }
   std::size_t slots = 2 * program_->layer_names.size();
@@ -165,6 +166,7 @@ void StepSimulator::advance(std::uint32_t g, SimTime now) {
   if (!s.computing && wait_hold_ >= 0 && s.requested != wait_requested_[g] &&
       now > s.idle_since + wait_hold_) {
     integrate(g, s.idle_since + wait_hold_);
+    s.changed_at = s.idle_since + wait_hold_;
     s.requested = wait_requested_[g];
     s.clock = wait_clock_[g];
     ++clock_changes_;
@@ -222,12 +224,18 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     SimTime duration = tt.duration;
     if (!slowdown_.empty())
       duration = static_cast<SimTime>(std::llround(static_cast<double>(duration) * slowdown_[t.gpu]));
-    // A policy's clock change stalls the GPU for the profile's transition latency; the power cap's own
+    // A policy's clock change takes the profile's transition latency τ, during which no kernel runs: a
+    // kernel that needs another clock stalls for τ (after any transition still under way), and one that
+    // arrives within τ of a change made while the GPU idled waits for the rest of it. The power cap's own
     // throttling acts within the power-management loop and costs no stall.
+    const SimTime ready = std::max(now, s.changed_at + transition_);
     if (s.requested != tt.requested) {
-      duration += transition_;
+      s.changed_at = ready;
+      duration += ready + transition_ - now;
       ++clock_changes_;
       s.requested = tt.requested;
+    } else {
+      duration += ready - now;
     }
     s.clock = tt.clock;
     s.computing = true;

@@ -9,6 +9,7 @@
 // to the node's GPUs in use. Total = busy + wait + memory + network + host, by construction and by test.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engine/executor.hpp"
@@ -63,6 +64,8 @@ class StepSimulator {
   // Simulates one more step after the previous ones; trace and layers may be null.
   StepRecord run_step(Trace* trace, LayerEnergy* layers = nullptr);
   SimTime now() const { return now_; }
+  // Per collective: its analytical duration (alone on the network).
+  std::span<const SimTime> collective_times() const { return collective_time_; }
 
   // Executor handler interface.
   SimTime start(TaskId task, SimTime now);
@@ -83,6 +86,7 @@ class StepSimulator {
     std::uint32_t last_slot = 0;
     SimTime kernel_start = 0;
     SimTime idle_since = 0;
+    SimTime changed_at = 0;  // when the last clock transition began
     float activity = 0;
     float memory_utilisation = 0;
     int comm_active = 0;

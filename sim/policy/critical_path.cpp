@@ -1,0 +1,204 @@
+// Critical-path frequency planning (Perseus, Chung et al. SOSP'24, S48/S49): work that is not on the
+// iteration's critical path has slack, and slowing it into that slack saves energy without lengthening the
+// iteration. Slack comes from pipeline stages with less work than others ("intrinsic" bloat), from waits
+// before collectives, and from a straggler that everyone else waits for ("extrinsic" bloat).
+//
+// Algorithm.
+//  1. Units: each GPU's runs of kernels that follow one another with nothing else to wait for (one
+//     microbatch's forward or backward on a stage, say) form one block, planned at one clock; every other
+//     task is a unit of its own with a fixed duration. The units and their dependencies (task edges and
+//     stream order) form a Boost Graph DAG.
+//  2. Forward pass in topological order with every block at the top clock: earliest start ES(u).
+//  3. Reverse pass from the deadline D: a unit's latest finish LF(u) is the least latest start of its
+//     successors; a block takes the clock f minimising E_u(f) − P_wait·t_u(f) (the GPU would otherwise
+//     wait that time) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency, paid
+//     entering and leaving the block). Predecessors are planned later against LS(u) = LF(u) − t_u(f), so
+//     every unit still finishes by its LF when all run as early as they can: the step ends by D.
+//  4. The plan is simulated; the block model may differ from the task-level schedule (a collective that
+//     follows a layer inside a block is modelled as following the block), so if the step came out longer
+//     than allowed, D is pulled in by the excess and the plan redone (at most a few times), and if
+//     it still is, static clocks are kept: the policy never lengthens the iteration beyond its budget.
+#include <algorithm>
+#include <limits>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/topological_sort.hpp>
+
+#include "policy/kernel_costs.hpp"
+#include "policy/plan_search.hpp"
+
+namespace wattsim {
+
+namespace {
+
+constexpr ParamSpec kParameters[] = {
+    param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", "0", 0, 1),
+};
+
+using UnitGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+
+struct Units {
+  std::vector<std::uint32_t> of_task;              // task -> unit
+  std::vector<std::vector<TaskId>> block_kernels;  // per unit: its kernel tasks (empty: fixed unit)
+  std::vector<double> fixed_s;                     // per unit: duration of its non-kernel tasks
+  std::vector<std::uint32_t> gpu;                  // per unit: the GPU of a block
+  UnitGraph graph;
+};
+
+Units build_units(const PlanningContext& context) {
+  const StepProgram& program = context.program;
+  const TaskGraph& g = program.graph;
+  Units u;
+  u.of_task.assign(g.task_count(), std::numeric_limits<std::uint32_t>::max());
+  auto new_unit = [&](std::uint32_t gpu) {
+    u.block_kernels.emplace_back();
+    u.fixed_s.push_back(0.0);
+    u.gpu.push_back(gpu);
+    return static_cast<std::uint32_t>(u.block_kernels.size() - 1);
+  };
+  auto add_to = [&](std::uint32_t unit, TaskId t) {
+    u.of_task[t] = unit;
+    const StepTask& task = program.tasks[t];
+    if (task.type == TaskType::Kernel)
+      u.block_kernels[unit].push_back(t);
+    else
+      u.fixed_s[unit] += to_seconds(context.collective_time[task.index]);
+  };
+  // Blocks: along each stream, a kernel whose only arrival is its stream predecessor joins that
+  // predecessor's block when both belong to the same microbatch and pass.
+  for (StreamId s = 0; s < g.stream_count(); ++s) {
+    const auto tasks = g.stream_tasks(s);
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const TaskId t = tasks[i];
+      if (u.of_task[t] != std::numeric_limits<std::uint32_t>::max()) continue;  // on an earlier stream
+      const StepTask& task = program.tasks[t];
+      if (task.type == TaskType::Kernel && i > 0 && g.initial_need(t) == 1) {
+        const StepTask& before = program.tasks[tasks[i - 1]];
+        const std::uint32_t unit = u.of_task[tasks[i - 1]];
+        if (before.type == TaskType::Kernel && before.microbatch == task.microbatch &&
+            (program.kernels[before.index].pass == Pass::Forward) ==
+                (program.kernels[task.index].pass == Pass::Forward)) {
+          add_to(unit, t);
+          continue;
+        }
+      }
+      add_to(new_unit(task.gpu), t);
+    }
+  }
+  for (std::size_t v = 0; v < u.block_kernels.size(); ++v) boost::add_vertex(u.graph);
+  auto link = [&](TaskId a, TaskId b) {
+    if (u.of_task[a] != u.of_task[b]) boost::add_edge(u.of_task[a], u.of_task[b], u.graph);
+  };
+  for (TaskId t = 0; t < g.task_count(); ++t)
+    for (TaskId next : g.successors(t)) link(t, next);
+  for (StreamId s = 0; s < g.stream_count(); ++s) {
+    const auto tasks = g.stream_tasks(s);
+    for (std::size_t i = 1; i < tasks.size(); ++i) link(tasks[i - 1], tasks[i]);
+  }
+  return u;
+}
+
+class CriticalPathPolicy final : public Policy {
+ public:
+  explicit CriticalPathPolicy(double budget) : budget_(budget) {}
+
+  ClockPlan plan(const PlanningContext& context) const override {
+    const StepProgram& program = context.program;
+    const GpuProfile& profile = context.gpu.profile();
+    const KernelCostTable costs(context.gpu, program);
+    const int clocks = costs.clocks();
+    const ClockStep top = top_clock_step(context.gpu);
+    const Units units = build_units(context);
+    const std::size_t n = units.block_kernels.size();
+    std::vector<std::size_t> reverse_topological;
+    try {
+      boost::topological_sort(units.graph, std::back_inserter(reverse_topological));
+    } catch (const boost::not_a_dag&) {  // blocks joined a cycle: keep static clocks
+      ClockPlan plan = max_clock_plan(context.gpu, program);
+      plan.notes.emplace_back("blocks_slowed", 0);
+      return plan;
+    }
+    // Block time and energy per clock (the GPU's variation factor on its kernel times).
+    std::vector<double> time(n * static_cast<std::size_t>(clocks), 0.0), energy(time.size(), 0.0);
+    for (std::size_t v = 0; v < n; ++v) {
+      const double factor = context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[units.gpu[v]];
+      for (TaskId t : units.block_kernels[v])
+        for (int f = 0; f < clocks; ++f) {
+          const KernelCost& c = costs.at(program.tasks[t].index, static_cast<ClockStep>(f));
+          time[v * clocks + f] += c.time_s * factor;
+          energy[v * clocks + f] += c.energy_j;
+        }
+    }
+    auto duration = [&](std::size_t v, int f) {
+      return units.fixed_s[v] + (units.block_kernels[v].empty() ? 0.0 : time[v * clocks + f]);
+    };
+    std::vector<double> earliest(n, 0.0);
+    double makespan = 0;
+    for (auto it = reverse_topological.rbegin(); it != reverse_topological.rend(); ++it) {
+      const double end = earliest[*it] + duration(*it, top);
+      makespan = std::max(makespan, end);
+      for (auto [e, last] = boost::out_edges(*it, units.graph); e != last; ++e)
+        earliest[boost::target(*e, units.graph)] = std::max(earliest[boost::target(*e, units.graph)], end);
+    }
+    const double wait_w = context.gpu.power().wait(profile.clock_max_mhz).total_w;
+    const double transition_s = to_seconds(profile.clock_transition_ns);
+    BestPlan best(context, budget_limit(context.baseline, budget_));
+    double deadline = std::min(makespan, to_seconds(best.limit()));
+    int slowed = 0;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      std::vector<double> latest_start(n, deadline);
+      // Idle GPUs return to the top clock at once, so the transition out of a slowed block overlaps
+      // whatever the next unit waits for (the 2τ charged to the block covers it either way).
+      ClockPlan plan = max_clock_plan(context.gpu, program);
+      plan.wait_hold = 0;
+      slowed = 0;
+      for (std::size_t v : reverse_topological) {
+        double latest_finish = deadline;
+        for (auto [e, last] = boost::out_edges(v, units.graph); e != last; ++e)
+          latest_finish = std::min(latest_finish, latest_start[boost::target(*e, units.graph)]);
+        int chosen = top;
+        if (!units.block_kernels[v].empty()) {
+          double lowest = energy[v * clocks + top] - wait_w * time[v * clocks + top];
+          for (int f = 0; f < top; ++f) {
+            const double cost = energy[v * clocks + f] - wait_w * time[v * clocks + f];
+            if (cost < lowest && earliest[v] + duration(v, f) + 2 * transition_s <= latest_finish) {
+              lowest = cost;
+              chosen = f;
+            }
+          }
+          if (chosen != top) {
+            ++slowed;
+            for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockStep>(chosen);
+          }
+        }
+        latest_start[v] = latest_finish - duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
+      }
+      const StepOutcome o = best.consider(plan);
+      if (o.time <= best.limit()) break;
+      deadline -= to_seconds(o.time - best.limit());
+    }
+    try_low_wait_clock(best, context.gpu);
+    ClockPlan plan = best.plan();
+    plan.notes.emplace_back("slowdown_budget", budget_);
+    plan.notes.emplace_back("blocks", static_cast<double>(n));
+    plan.notes.emplace_back("blocks_slowed", slowed);
+    plan.notes.emplace_back("critical_path_s", makespan);
+    return plan;
+  }
+
+ private:
+  double budget_;
+};
+
+}  // namespace
+
+void register_critical_path_policy(PolicyRegistry& registry) {
+  registry.add(
+      {"critical-path",
+       "Perseus-style: slow work off the iteration's critical path into its slack (DAG, Boost Graph)",
+       kParameters, [](MapReader& r, const GpuProfile&) {
+         return std::make_unique<CriticalPathPolicy>(r.number("slowdown_budget", 0.0));
+       }});
+}
+
+}  // namespace wattsim
