@@ -319,6 +319,9 @@ constexpr ParamSpec kModelSpecs[] = {
     integer("image_size", "input image side in pixels", "224", 8, 1e5),
     integer("classes", "output classes", "1000", 1, 1e7),
     integer("base_width", "channels of the first stage", "64", 1, 1e5),
+    optional(number("critical_batch", "convergence: critical batch B_noise in samples", "", 1, 1e12)),
+    optional(number("min_steps", "convergence: steps to the target loss at a vanishing batch, S_min", "", 1,
+                    1e12)),
 };
 }  // namespace
 
@@ -329,6 +332,10 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
   m.description = r.string("description", "");
   m.family = r.string("family", "");
   m.file = d.file();
+  m.critical_batch = r.number("critical_batch", 0);
+  m.min_steps = r.number("min_steps", 0);
+  if ((m.critical_batch > 0) != (m.min_steps > 0))
+    d.error(r.map_mark(), "give critical_batch and min_steps together (the convergence model needs both)");
   const ModelFamily* family = ModelFamilyRegistry::instance().find(m.family);
   if (!m.family.empty() && !family) {
     r.error("family",

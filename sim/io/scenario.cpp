@@ -62,6 +62,8 @@ constexpr ParamSpec kRootSpecs[] = {
     section("training", "length of the training run", "steps: 1000"),
     section("energy", "facility overhead and grid carbon intensity", "pue 1.1, 475 g/kWh"),
     section("limits", "resources the run may use", "80% of this machine's memory"),
+    section("variation", "per-GPU spread and injected stragglers (needs parallelism.symmetric: false)",
+            "identical GPUs"),
     list("policies", "policies to compare (names, or name: {parameters})", "[static, pass-dvfs]"),
     text("trace", "output detail", "steps", "summary|steps|full"),
 };
@@ -74,6 +76,9 @@ constexpr ParamSpec kHardwareSpecs[] = {
     text("fabric_profile", "NICs and switches (models/fabrics)", "the node profile's"),
     number("oversubscription", "leaf down-links per up-link", "1", 1, 64),
     quantity("power_cap", Dimension::Power, "per-GPU power limit", "the profile's TDP", 1, 5000),
+    optional(quantity("clock_transition", Dimension::Time,
+                      "clock-transition latency in place of the GPU profile's (for sensitivity studies)", "",
+                      0, 1)),
 };
 constexpr ParamSpec kNetworkSpecs[] = {
     text("fidelity", "analytical (closed forms) or flow (max-min fair sharing of links)", "analytical",
@@ -110,6 +115,16 @@ constexpr ParamSpec kTrainingSpecs[] = {
     optional(number("tokens", "tokens in the run (transformers)", "", 0, 1e18)),
     integer("simulated_steps", "steps simulated event by event before extrapolating", "2", 1, 1000),
 };
+constexpr ParamSpec kVariationSpecs[] = {
+    number("speed_spread", "standard deviation of per-GPU kernel-time factors (normal, mean 1)", "0", 0, 0.5),
+    number("power_spread", "standard deviation of per-GPU power factors (normal, mean 1)", "0", 0, 0.5),
+    list("stragglers", "GPUs that run slower: [{gpu: rank, slowdown: factor, from_step: n}]", "[]"),
+};
+constexpr ParamSpec kStragglerSpecs[] = {
+    integer("gpu", "global rank of the straggling GPU", "", 0, 1e9),
+    number("slowdown", "factor on its kernel times", "", 1, 100),
+    integer("from_step", "first step it is slow in", "0", 0, 1e9),
+};
 constexpr ParamSpec kLimitSpecs[] = {
     quantity("memory", Dimension::Bytes, "memory the simulation may use", "80% of physical memory", 1e6,
              1e15),
@@ -117,6 +132,10 @@ constexpr ParamSpec kLimitSpecs[] = {
 constexpr ParamSpec kEnergySpecs[] = {
     number("pue", "power usage effectiveness of the facility", "1.1", 1, 5),
     quantity("carbon_intensity", Dimension::CarbonIntensity, "grid carbon intensity", "475 g/kWh", 0, 5000),
+    optional(text("carbon_series",
+                  "CSV of grid intensity over time (time (h), intensity (g/kWh)), relative to the scenario; "
+                  "it repeats after its last row, which lasts as long as the one before",
+                  "")),
 };
 
 struct Reader {
@@ -202,6 +221,8 @@ void read_hardware(Reader& in, MapReader& root, Scenario& s, bool& hardware_ok) 
     }
   }
   s.power_cap_w = hw.quantity("power_cap", hardware_ok ? s.gpu.tdp_w : 0.0);
+  if (hw.has("clock_transition"))
+    s.gpu.clock_transition_ns = seconds_to_time(hw.quantity("clock_transition", 0.0));
   if (hardware_ok && hw.has("power_cap")) {
     if (s.power_cap_w < s.gpu.min_power_cap_w || s.power_cap_w > s.gpu.tdp_w) {
       std::ostringstream m;
@@ -356,10 +377,13 @@ bool check_resources(Diagnostics& d, const YAML::Mark& where, const Scenario& s)
 }
 
 // Checks that need the whole configuration: divisibility, memory, supported precision.
-void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
-  auto& d = in.d;
-  const YAML::Mark where = root.mark("workload");
-  const YAML::Mark par = root.mark("parallelism");
+struct FeasibilityMarks {
+  YAML::Mark workload, parallelism, hardware;
+};
+
+void check_feasibility(Diagnostics& d, const FeasibilityMarks& marks, Scenario& s) {
+  const YAML::Mark where = marks.workload;
+  const YAML::Mark par = marks.parallelism;
   ParallelPlan& p = s.plan;
   if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / p.dp);
   const long long replica_batch = static_cast<long long>(p.dp) * s.micro_batch;
@@ -417,7 +441,7 @@ void check_feasibility(Reader& in, MapReader& root, Scenario& s) {
         << s.fabric.switch_radix << ", oversubscription " << s.fabric_choice.oversubscription
         << ") joins at most " << most << " NICs, not " << nics
         << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
-      d.error(root.mark("hardware"), m.str());
+      d.error(marks.hardware, m.str());
       return;
     }
   }
@@ -485,6 +509,38 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   MapReader en(root.node("energy"), "energy", kEnergySpecs, d, root.map_mark());
   s.pue = en.number("pue", 1.1);
   s.carbon_g_per_kwh = en.quantity("carbon_intensity", 475);
+  if (en.has("carbon_series")) {
+    const std::filesystem::path file = in.base_dir / en.string("carbon_series", "");
+    try {
+      s.carbon_series = load_csv_series(file.string(), Dimension::CarbonIntensity);
+      if (s.carbon_series.time_s.size() < 2)
+        en.error("carbon_series", "a carbon series needs at least two rows");
+    } catch (const InputError& e) {
+      d.merge(e.diagnostics());
+    }
+  }
+
+  MapReader var(root.node("variation"), "variation", kVariationSpecs, d, root.map_mark());
+  s.speed_spread = var.number("speed_spread", 0);
+  s.power_spread = var.number("power_spread", 0);
+  const YAML::Node stragglers = var.node("stragglers");
+  if (stragglers.IsDefined() && !stragglers.IsSequence())
+    var.error("stragglers", "stragglers must be a list of {gpu, slowdown, from_step}");
+  else if (stragglers.IsDefined())
+    for (const auto& item : stragglers) {
+      MapReader st(item, "straggler", kStragglerSpecs, d, item.Mark());
+      Straggler x{static_cast<int>(st.integer("gpu", 0)), st.number("slowdown", 1),
+                  static_cast<std::uint32_t>(st.integer("from_step", 0))};
+      if (x.gpu >= s.total_gpus())
+        st.error("gpu", "straggler gpu " + std::to_string(x.gpu) + " is not one of the " +
+                            std::to_string(s.total_gpus()) + " GPUs (ranks 0 to " +
+                            std::to_string(s.total_gpus() - 1) + ")");
+      s.stragglers.push_back(x);
+    }
+  if ((s.speed_spread > 0 || s.power_spread > 0 || !s.stragglers.empty()) && s.plan.symmetric)
+    d.error(var.map_mark(),
+            "per-GPU variation and stragglers make GPUs differ, so every GPU must be simulated: "
+            "set parallelism.symmetric: false");
 
   MapReader limits(root.node("limits"), "limits", kLimitSpecs, d, root.map_mark());
   s.memory_limit_bytes = limits.quantity("memory", 0.8 * physical_memory_bytes());
@@ -494,9 +550,19 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
             : trace == "full"  ? TraceDetail::Full
                                : TraceDetail::Steps;
 
-  if (d.empty() && hardware_ok) check_feasibility(in, root, s);
+  if (d.empty() && hardware_ok)
+    check_feasibility(d, {root.mark("workload"), root.mark("parallelism"), root.mark("hardware")}, s);
   d.throw_if_any();
   return s;
+}
+
+std::string check_configuration(Scenario& s) {
+  Diagnostics d(s.file);
+  s.plan.microbatches = 0;
+  check_feasibility(d, {}, s);
+  std::string why;
+  for (const Diagnostic& e : d.all()) why += (why.empty() ? "" : "; ") + e.message;
+  return why;
 }
 
 Scenario load_scenario(const std::string& file, const ModelCatalog& catalog) {
@@ -508,9 +574,11 @@ Scenario load_scenario(const std::string& file, const ModelCatalog& catalog) {
 }
 
 std::vector<SchemaSection> scenario_schema() {
-  return {{"(top level)", kRootSpecs},        {"hardware", kHardwareSpecs}, {"workload", kWorkloadSpecs},
-          {"parallelism", kParallelismSpecs}, {"network", kNetworkSpecs},   {"training", kTrainingSpecs},
-          {"energy", kEnergySpecs},           {"limits", kLimitSpecs}};
+  return {{"(top level)", kRootSpecs},    {"hardware", kHardwareSpecs},
+          {"workload", kWorkloadSpecs},   {"parallelism", kParallelismSpecs},
+          {"network", kNetworkSpecs},     {"training", kTrainingSpecs},
+          {"energy", kEnergySpecs},       {"limits", kLimitSpecs},
+          {"variation", kVariationSpecs}, {"variation.stragglers[]", kStragglerSpecs}};
 }
 
 }  // namespace wattsim

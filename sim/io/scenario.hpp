@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hardware/gpu_profile.hpp"
+#include "io/csv_series.hpp"
 #include "io/model_catalog.hpp"
 #include "network/fabric.hpp"
 #include "network/network_model.hpp"
@@ -23,6 +24,12 @@ std::string_view to_string(TraceDetail d);
 struct PolicyChoice {
   std::string name;
   std::shared_ptr<const Policy> policy;
+};
+
+struct Straggler {
+  int gpu = 0;  // global rank
+  double slowdown = 1;
+  std::uint32_t from_step = 0;
 };
 
 struct Scenario {
@@ -58,6 +65,11 @@ struct Scenario {
 
   double pue = 1.1;
   double carbon_g_per_kwh = 475;
+  TimeSeries carbon_series;  // grid intensity over time (value in kg/J); empty: the constant above
+
+  double speed_spread = 0;  // per-GPU variation (standard deviations of normal factors, mean 1)
+  double power_spread = 0;
+  std::vector<Straggler> stragglers;
 
   std::vector<PolicyChoice> policies;  // static first
   TraceDetail trace = TraceDetail::Steps;
@@ -78,6 +90,10 @@ MicrobatchShape microbatch_shape(const Scenario& scenario);
 // Reads and validates a scenario; throws InputError with every problem found.
 Scenario load_scenario(const std::string& file, const ModelCatalog& catalog);
 Scenario parse_scenario(const std::string& text, const std::string& file, const ModelCatalog& catalog);
+
+// Re-checks a scenario whose batch or parallel plan a policy changed (divisibility, memory, fabric) and
+// fills in what follows from them; returns "" if it can run, otherwise why not.
+std::string check_configuration(Scenario& scenario);
 
 // The declared parameters of each scenario section, for documentation.
 struct SchemaSection {

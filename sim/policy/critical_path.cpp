@@ -24,6 +24,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
 
+#include "policy/adaptive_policies.hpp"
 #include "policy/kernel_costs.hpp"
 #include "policy/plan_search.hpp"
 
@@ -191,6 +192,10 @@ class CriticalPathPolicy final : public Policy {
 };
 
 }  // namespace
+
+std::unique_ptr<Policy> make_critical_path_policy(double budget) {
+  return std::make_unique<CriticalPathPolicy>(budget);
+}
 
 void register_critical_path_policy(PolicyRegistry& registry) {
   registry.add(

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "policy/adaptive_policies.hpp"
 #include "policy/kernel_costs.hpp"
 #include "policy/phase_dvfs.hpp"
 #include "policy/plan_search.hpp"
@@ -103,6 +104,10 @@ class KernelDvfsPolicy final : public Policy {
 };
 
 }  // namespace
+
+std::unique_ptr<Policy> make_kernel_dvfs_policy(double budget) {
+  return std::make_unique<KernelDvfsPolicy>(budget);
+}
 
 void register_kernel_dvfs_policy(PolicyRegistry& registry) {
   registry.add(

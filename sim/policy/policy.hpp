@@ -3,10 +3,12 @@
 // simulates one step and returns its time and energy) but never touches the engine or the GPU state.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "energy/grid_intensity.hpp"
 #include "engine/sim_time.hpp"
 #include "hardware/gpu_model.hpp"
 #include "io/schema.hpp"
@@ -35,10 +37,53 @@ struct PlanningContext {
   std::span<const double> gpu_time_factor = {};
 };
 
+// A batch and parallel layout: what the adaptive policies choose before clocks are planned.
+struct Configuration {
+  int global_batch = 0;
+  int micro_batch = 0;
+  int tp = 1, pp = 1, dp = 1;
+  int zero_stage = 0;
+  bool operator==(const Configuration&) const = default;
+};
+
+struct ConfigurationOutcome {
+  bool feasible = false;
+  std::string why;             // when not feasible
+  StepOutcome step;            // one step at static clocks
+  double steps_to_target = 0;  // S(B) of the convergence model; 0 if the workload has none
+  double energy_to_target_j() const { return steps_to_target * step.energy_j; }
+};
+
+struct ConfigurationContext {
+  Configuration current;
+  int gpus_per_node = 1;
+  std::function<ConfigurationOutcome(const Configuration&)> evaluate;  // memoised by the caller
+};
+
+// A run laid out over wall-clock time (carbon-aware scheduling): in each segment the job runs at one
+// uniform clock, or is paused (clock < 0) and draws nothing.
+struct ScheduleSegment {
+  double t0_s = 0, t1_s = 0;
+  int clock = -1;
+  double steps = 0;
+};
+struct ScheduleContext {
+  const GridIntensity* grid = nullptr;
+  double pue = 1;
+  double total_steps = 0;
+  double static_run_time_s = 0;
+  int clock_steps = 1;
+  std::function<StepOutcome(ClockStep)> uniform_step;  // one step with every kernel and wait at a clock
+};
+
 class Policy {
  public:
   virtual ~Policy() = default;
   virtual ClockPlan plan(const PlanningContext& context) const = 0;
+  // A structural choice made before plan(); nullopt keeps the scenario's batch and layout.
+  virtual std::optional<Configuration> configure(const ConfigurationContext&) const { return std::nullopt; }
+  // A schedule over wall-clock time for the whole run; empty keeps "run every step back to back now".
+  virtual std::vector<ScheduleSegment> schedule(const ScheduleContext&) const { return {}; }
 };
 
 // The registry of policies: each registers a name, a one-line description, its parameters (declared once,

@@ -13,6 +13,10 @@ void register_phase_dvfs_policy(PolicyRegistry& registry);
 void register_kernel_dvfs_policy(PolicyRegistry& registry);
 void register_sync_idle_policy(PolicyRegistry& registry);
 void register_critical_path_policy(PolicyRegistry& registry);
+void register_carbon_aware_policy(PolicyRegistry& registry);
+void register_adaptive_batch_policy(PolicyRegistry& registry);
+void register_adaptive_parallel_policy(PolicyRegistry& registry);
+void register_energy_proportional_policy(PolicyRegistry& registry);
 
 const PolicyRegistry& PolicyRegistry::instance() {
   static const PolicyRegistry registry = [] {
@@ -25,6 +29,10 @@ const PolicyRegistry& PolicyRegistry::instance() {
     register_kernel_dvfs_policy(r);
     register_sync_idle_policy(r);
     register_critical_path_policy(r);
+    register_carbon_aware_policy(r);
+    register_adaptive_batch_policy(r);
+    register_adaptive_parallel_policy(r);
+    register_energy_proportional_policy(r);
     return r;
   }();
   return registry;

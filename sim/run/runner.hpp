@@ -24,6 +24,11 @@ struct PolicyResult {
   std::vector<Metric> summary;
   std::vector<StepRecord> steps;
   Trace trace;
+  // Energy per (layer, direction), LayerEnergy's layout: of the steady step and of the whole run; the run's
+  // entries sum to energy_j.
+  std::vector<std::string> layer_names;
+  LayerEnergy layer_step_j, layer_run_j;
+  std::vector<ScheduleSegment> schedule;  // carbon-aware only
 
   double metric(const std::string& name) const;
 };
@@ -34,6 +39,7 @@ struct ComparisonRow {
   double time_overhead_pct = 0;
   double co2e_saving_pct = 0;
   double avg_power_change_pct = 0;
+  double e2a_improvement_pct = 0;  // NaN when the workload has no convergence model
 };
 
 struct RunResult {
@@ -62,7 +68,15 @@ struct ScenarioSimulation {
   const Topology topology;
   const NetworkModel network;
   StepSimulator sim;
+  const std::vector<GpuVariation> variation;
+  std::vector<double> steady_time_factor;  // per simulated GPU, once any straggler has started
 };
 RunResult run_scenario(const Scenario& scenario);
+
+// The per-GPU spread and stragglers of a scenario, for its simulated GPUs (empty if all are alike).
+std::vector<GpuVariation> build_variation(const Scenario& scenario, const StepProgram& program);
+// A scenario's batch and layout, and the scenario with another one applied ("" or why it cannot run).
+Configuration configuration_of(const Scenario& scenario);
+std::string apply_configuration(Scenario& scenario, const Configuration& c);
 
 }  // namespace wattsim

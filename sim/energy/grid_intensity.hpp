@@ -1,0 +1,29 @@
+#pragma once
+// A grid's carbon intensity over time as a periodic step function: row i holds from its time until the
+// next row's; the last row holds as long as the one before it, and then the series repeats (a day or a
+// week of data stands for every day or week of a longer run).
+#include <vector>
+
+namespace wattsim {
+
+struct IntensityInterval {
+  double t0_s, t1_s;
+  double g_per_kwh;
+};
+
+class GridIntensity {
+ public:
+  explicit GridIntensity(double constant_g_per_kwh) : constant_(constant_g_per_kwh) {}
+  GridIntensity(std::vector<double> time_s, std::vector<double> g_per_kwh, double fallback);
+
+  // The intervals of constant intensity covering [t0, t1], clipped to it.
+  std::vector<IntensityInterval> intervals(double t0_s, double t1_s) const;
+  double mean(double t0_s, double t1_s) const;
+
+ private:
+  std::vector<double> time_s_, value_;
+  double period_s_ = 0;
+  double constant_;
+};
+
+}  // namespace wattsim

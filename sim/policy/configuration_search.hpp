@@ -1,0 +1,19 @@
+#pragma once
+// Searches over batch and parallel layout that the adaptive policies share. Every candidate is built and
+// simulated (one step, static clocks) through ConfigurationContext::evaluate; infeasible ones (memory,
+// divisibility) are skipped with the reason the scenario checks give.
+#include "policy/policy.hpp"
+
+namespace wattsim {
+
+// The global batch (the microbatch count per pipeline, other things equal) minimising energy to the
+// target loss, S(B)·E_step(B), over 1 … max_factor × the current count: powers of two first, then a
+// descent by ±1 from the best of them (S(B)·E_step(B) is convex in B when E_step is affine in B).
+// Returns the current configuration when the workload has no convergence model.
+Configuration best_batch(const ConfigurationContext& context, const Configuration& start, int max_factor);
+
+// The layout (tp, pp, dp, micro-batch size, ZeRO stage) with the lowest step energy among those whose step
+// time is within (1 + budget) of the start's, for the same global batch and GPU count.
+Configuration best_layout(const ConfigurationContext& context, const Configuration& start, double budget);
+
+}  // namespace wattsim
