@@ -121,6 +121,39 @@ void write_policy(hid_t policies, const PolicyResult& p, TraceDetail detail) {
     Handle summary = group(g, "summary");
     for (const Metric& m : p.summary) attribute(summary, m.name, m.value);
   }
+  {  // energy per layer and direction: of the steady step and of the whole run (sums to energy_j)
+    struct LayerRecord {
+      std::uint32_t layer;
+      char name[48];
+      double forward_step_j, backward_step_j, forward_run_j, backward_run_j;
+    };
+    std::vector<LayerRecord> rows;
+    for (std::size_t l = 0; 2 * l + 1 < p.layer_run_j.size(); ++l) {
+      LayerRecord row{static_cast<std::uint32_t>(l), {},
+                      p.layer_step_j[2 * l],         p.layer_step_j[2 * l + 1],
+                      p.layer_run_j[2 * l],          p.layer_run_j[2 * l + 1]};
+      std::snprintf(row.name, sizeof row.name, "%s",
+                    l < p.layer_names.size() ? p.layer_names[l].c_str() : "");
+      rows.push_back(row);
+    }
+    Handle name_type = string_type(sizeof(LayerRecord::name));
+    Handle layers(write_table(g, "layers", rows.data(), rows.size(), sizeof(LayerRecord),
+                              {{"layer", HOFFSET(LayerRecord, layer), H5T_NATIVE_UINT32},
+                               {"name", HOFFSET(LayerRecord, name), name_type},
+                               {"forward_step_j", HOFFSET(LayerRecord, forward_step_j), H5T_NATIVE_DOUBLE},
+                               {"backward_step_j", HOFFSET(LayerRecord, backward_step_j), H5T_NATIVE_DOUBLE},
+                               {"forward_run_j", HOFFSET(LayerRecord, forward_run_j), H5T_NATIVE_DOUBLE},
+                               {"backward_run_j", HOFFSET(LayerRecord, backward_run_j), H5T_NATIVE_DOUBLE}}),
+                  H5Dclose, "layers");
+  }
+  if (!p.schedule.empty()) {
+    Handle schedule(write_table(g, "schedule", p.schedule.data(), p.schedule.size(), sizeof(ScheduleSegment),
+                                {{"t0_s", HOFFSET(ScheduleSegment, t0_s), H5T_NATIVE_DOUBLE},
+                                 {"t1_s", HOFFSET(ScheduleSegment, t1_s), H5T_NATIVE_DOUBLE},
+                                 {"clock", HOFFSET(ScheduleSegment, clock), H5T_NATIVE_INT32},
+                                 {"steps", HOFFSET(ScheduleSegment, steps), H5T_NATIVE_DOUBLE}}),
+                    H5Dclose, "schedule");
+  }
   if (detail == TraceDetail::Summary) return;
   Handle steps(write_table(g, "steps", p.steps.data(), p.steps.size(), sizeof(StepRecord),
                            {{"step", HOFFSET(StepRecord, step), H5T_NATIVE_UINT32},
@@ -167,6 +200,7 @@ struct ComparisonRecord {
   double time_overhead_pct;
   double co2e_saving_pct;
   double avg_power_change_pct;
+  double e2a_improvement_pct;
 };
 
 void write_file(const std::string& path, const Scenario& s, const RunResult& r, const OutputInfo& info) {
@@ -189,6 +223,7 @@ void write_file(const std::string& path, const Scenario& s, const RunResult& r, 
     c.time_overhead_pct = r.comparison[i].time_overhead_pct;
     c.co2e_saving_pct = r.comparison[i].co2e_saving_pct;
     c.avg_power_change_pct = r.comparison[i].avg_power_change_pct;
+    c.e2a_improvement_pct = r.comparison[i].e2a_improvement_pct;
   }
   Handle policy_name = string_type(sizeof(ComparisonRecord::policy));
   Handle comparison(
@@ -198,7 +233,8 @@ void write_file(const std::string& path, const Scenario& s, const RunResult& r, 
            {"energy_saving_pct", HOFFSET(ComparisonRecord, energy_saving_pct), H5T_NATIVE_DOUBLE},
            {"time_overhead_pct", HOFFSET(ComparisonRecord, time_overhead_pct), H5T_NATIVE_DOUBLE},
            {"co2e_saving_pct", HOFFSET(ComparisonRecord, co2e_saving_pct), H5T_NATIVE_DOUBLE},
-           {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE}}),
+           {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE},
+           {"e2a_improvement_pct", HOFFSET(ComparisonRecord, e2a_improvement_pct), H5T_NATIVE_DOUBLE}}),
       H5Dclose, "comparison");
   attribute(comparison, "baseline", std::string("static"));
   // Which GPU of the cluster each traced GPU is, and how many identical GPUs it stands for.

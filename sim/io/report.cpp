@@ -57,17 +57,19 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
   out << "run of " << base.metric("steps_total") << " steps, " << base.metric("steps_simulated")
       << " simulated event by event (" << r.tasks_per_step << " tasks per step)\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-12s %12s %14s %11s %11s %7s %11s %10s %9s\n", "policy", "step time",
-                "energy/step", "avg power", "GPU power", "MFU", "run energy", "saving", "overhead");
+  std::snprintf(line, sizeof line, "%-19s %12s %14s %11s %7s %13s %9s %9s %9s %9s\n", "policy", "step time",
+                "energy/step", "GPU power", "MFU", "run energy", "saving", "overhead", "E2A", "CO2e");
   out << line;
   for (std::size_t i = 0; i < r.policies.size(); ++i) {
     const PolicyResult& p = r.policies[i];
     const ComparisonRow& c = r.comparison[i];
+    char e2a[16] = "n/a";
+    if (std::isfinite(c.e2a_improvement_pct)) std::snprintf(e2a, sizeof e2a, "%.2f%%", c.e2a_improvement_pct);
     std::snprintf(line, sizeof line,
-                  "%-12s %10.4f s %12.1f J %9.1f W %9.1f W %6.1f%% %7.1f kWh %9.2f%% %8.2f%%\n",
+                  "%-19s %10.4f s %12.1f J %9.1f W %6.1f%% %9.1f kWh %8.2f%% %8.2f%% %9s %8.2f%%\n",
                   p.name.c_str(), p.metric("step_time_s"), p.metric("energy_per_step_j"),
-                  p.metric("avg_power_w"), p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"),
-                  p.metric("energy_j") / 3.6e6, c.energy_saving_pct, c.time_overhead_pct);
+                  p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"), p.metric("energy_j") / 3.6e6,
+                  c.energy_saving_pct, c.time_overhead_pct, e2a, c.co2e_saving_pct);
     out << line;
   }
   for (const PolicyResult& p : r.policies)
@@ -94,7 +96,8 @@ void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
         << ", \"energy_saving_pct\": " << json_number(c.energy_saving_pct)
         << ", \"time_overhead_pct\": " << json_number(c.time_overhead_pct)
         << ", \"co2e_saving_pct\": " << json_number(c.co2e_saving_pct)
-        << ", \"avg_power_change_pct\": " << json_number(c.avg_power_change_pct) << "}";
+        << ", \"avg_power_change_pct\": " << json_number(c.avg_power_change_pct)
+        << ", \"e2a_improvement_pct\": " << json_number(c.e2a_improvement_pct) << "}";
   }
   out << "\n  ]\n}\n";
 }
