@@ -19,9 +19,10 @@ struct ClockPlan {
   double power_cap_w = 0;             // a power limit the policy sets below the hardware's; 0: none
   // A GPU that runs out of work keeps its last kernel's clock for this long before it moves to its wait
   // clock (a governor's hysteresis: short gaps between kernels are not worth a transition).
-  // kHoldForever: an idle GPU stays at its last kernel's clock (the wait clocks are then unused).
+  // kNextKernelClock: the plan is known ahead, so a GPU that goes idle starts moving at once to the clock
+  // of its next kernel, and a gap between kernels hides the transition (the wait clocks are then unused).
   SimTime wait_hold = 0;
-  static constexpr SimTime kHoldForever = -1;
+  static constexpr SimTime kNextKernelClock = -1;
   // Figures the policy reports about its choice (e.g. chosen_clock_mhz), written to the summary.
   std::vector<std::pair<std::string, double>> notes;
 

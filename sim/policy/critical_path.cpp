@@ -4,15 +4,15 @@
 // before collectives, and from a straggler that everyone else waits for ("extrinsic" bloat).
 //
 // Algorithm.
-//  1. Units: each GPU's runs of kernels that follow one another with nothing else to wait for (one
-//     microbatch's forward or backward on a stage, say) form one block, planned at one clock; every other
-//     task is a unit of its own with a fixed duration. The units and their dependencies (task edges and
-//     stream order) form a Boost Graph DAG.
+//  1. Units: runs of kernels that follow one another with nothing else to wait for (one microbatch's
+//     forward or backward on a stage, say), joined across a TP group by its tensor-parallel collectives,
+//     form one block planned at one clock; every other task is a unit of its own with a fixed duration.
+//     The units and their dependencies (task edges and stream order) form a Boost Graph DAG.
 //  2. Forward pass in topological order with every block at the top clock: earliest start ES(u).
 //  3. Reverse pass from the deadline D: a unit's latest finish LF(u) is the least latest start of its
-//     successors; a block takes the clock f minimising E_u(f) − P_wait·t_u(f) (the GPU would otherwise
-//     wait that time) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency, paid
-//     entering and leaving the block). Predecessors are planned later against LS(u) = LF(u) − t_u(f), so
+//     successors; a block takes the clock f minimising E_u(f) − n_u·P_wait·t_u(f) (its n_u GPUs would
+//     otherwise wait that time) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency,
+//     paid entering and leaving the block). Predecessors are planned later against LS(u) = LF(u) − t_u(f), so
 //     every unit still finishes by its LF when all run as early as they can: the step ends by D.
 //  4. The plan is simulated; the block model may differ from the task-level schedule (a collective that
 //     follows a layer inside a block is modelled as following the block), so if the step came out longer
@@ -41,62 +41,81 @@ using UnitGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directe
 struct Units {
   std::vector<std::uint32_t> of_task;              // task -> unit
   std::vector<std::vector<TaskId>> block_kernels;  // per unit: its kernel tasks (empty: fixed unit)
-  std::vector<double> fixed_s;                     // per unit: duration of its non-kernel tasks
-  std::vector<std::uint32_t> gpu;                  // per unit: the GPU of a block
+  std::vector<double> fixed_s;                     // per unit: duration of its collectives
   UnitGraph graph;
 };
 
-Units build_units(const PlanningContext& context) {
+// The class a task's clock block is formed within: its microbatch and whether it is forward work.
+std::pair<std::uint32_t, bool> block_class(const StepProgram& program, const StepTask& task) {
+  const Pass pass =
+      task.type == TaskType::Kernel ? program.kernels[task.index].pass : program.collectives[task.index].pass;
+  return {task.microbatch, pass == Pass::Forward};
+}
+
+bool blockable(const StepProgram& program, const StepTask& task) {
+  return task.type == TaskType::Kernel || program.collectives[task.index].group == CommGroup::Tensor;
+}
+
+// Blocks: a kernel or tensor-parallel collective whose only arrivals are its stream predecessors joins
+// their blocks (unless one of them has a dependent elsewhere, such as a layer's last gradient kernel that a
+// data-parallel reduction waits for: a block ends there, so the model does not delay the reduction) when all
+// are kernels or tensor-parallel collectives of the same microbatch and pass. A TP collective thus joins the
+// blocks of all its ranks: a TP group, which runs in lockstep, gets one clock. With `across_gpus` false,
+// collectives stay units of their own (blocks never span GPUs).
+void build_units(const PlanningContext& context, bool across_gpus, Units& u) {
   const StepProgram& program = context.program;
   const TaskGraph& g = program.graph;
-  Units u;
-  u.of_task.assign(g.task_count(), std::numeric_limits<std::uint32_t>::max());
-  auto new_unit = [&](std::uint32_t gpu) {
-    u.block_kernels.emplace_back();
-    u.fixed_s.push_back(0.0);
-    u.gpu.push_back(gpu);
-    return static_cast<std::uint32_t>(u.block_kernels.size() - 1);
+  const std::uint32_t n = g.task_count();
+  std::vector<TaskId> stream_last(g.stream_count(), std::numeric_limits<TaskId>::max());
+  std::vector<std::uint32_t> parent(n);
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
   };
-  auto add_to = [&](std::uint32_t unit, TaskId t) {
+  // Task ids follow program order, so every task's stream predecessors come before it.
+  for (TaskId t = 0; t < n; ++t) {
+    parent[t] = t;
+    const StepTask& task = program.tasks[t];
+    const auto streams = g.streams_of(t);
+    bool join = blockable(program, task) && g.initial_need(t) == streams.size() &&
+                (across_gpus || task.type == TaskType::Kernel);
+    for (StreamId s : streams) {
+      const TaskId before = stream_last[s];
+      join = join && before != std::numeric_limits<TaskId>::max() && g.successors(before).empty() &&
+             blockable(program, program.tasks[before]) &&
+             (across_gpus || program.tasks[before].type == TaskType::Kernel) &&
+             block_class(program, program.tasks[before]) == block_class(program, task);
+    }
+    if (join)
+      for (StreamId s : streams) parent[find(stream_last[s])] = find(t);
+    for (StreamId s : streams) stream_last[s] = t;
+  }
+  u.of_task.assign(n, 0);
+  std::vector<std::uint32_t> unit_of_root(n, std::numeric_limits<std::uint32_t>::max());
+  for (TaskId t = 0; t < n; ++t) {
+    std::uint32_t& unit = unit_of_root[find(t)];
+    if (unit == std::numeric_limits<std::uint32_t>::max()) {
+      unit = static_cast<std::uint32_t>(u.block_kernels.size());
+      u.block_kernels.emplace_back();
+      u.fixed_s.push_back(0.0);
+    }
     u.of_task[t] = unit;
     const StepTask& task = program.tasks[t];
     if (task.type == TaskType::Kernel)
       u.block_kernels[unit].push_back(t);
     else
       u.fixed_s[unit] += to_seconds(context.collective_time[task.index]);
-  };
-  // Blocks: along each stream, a kernel whose only arrival is its stream predecessor joins that
-  // predecessor's block when both belong to the same microbatch and pass.
-  for (StreamId s = 0; s < g.stream_count(); ++s) {
-    const auto tasks = g.stream_tasks(s);
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-      const TaskId t = tasks[i];
-      if (u.of_task[t] != std::numeric_limits<std::uint32_t>::max()) continue;  // on an earlier stream
-      const StepTask& task = program.tasks[t];
-      if (task.type == TaskType::Kernel && i > 0 && g.initial_need(t) == 1) {
-        const StepTask& before = program.tasks[tasks[i - 1]];
-        const std::uint32_t unit = u.of_task[tasks[i - 1]];
-        if (before.type == TaskType::Kernel && before.microbatch == task.microbatch &&
-            (program.kernels[before.index].pass == Pass::Forward) ==
-                (program.kernels[task.index].pass == Pass::Forward)) {
-          add_to(unit, t);
-          continue;
-        }
-      }
-      add_to(new_unit(task.gpu), t);
-    }
   }
   for (std::size_t v = 0; v < u.block_kernels.size(); ++v) boost::add_vertex(u.graph);
   auto link = [&](TaskId a, TaskId b) {
     if (u.of_task[a] != u.of_task[b]) boost::add_edge(u.of_task[a], u.of_task[b], u.graph);
   };
-  for (TaskId t = 0; t < g.task_count(); ++t)
+  for (TaskId t = 0; t < n; ++t)
     for (TaskId next : g.successors(t)) link(t, next);
   for (StreamId s = 0; s < g.stream_count(); ++s) {
     const auto tasks = g.stream_tasks(s);
     for (std::size_t i = 1; i < tasks.size(); ++i) link(tasks[i - 1], tasks[i]);
   }
-  return u;
 }
 
 class CriticalPathPolicy final : public Policy {
@@ -109,26 +128,49 @@ class CriticalPathPolicy final : public Policy {
     const KernelCostTable costs(context.gpu, program);
     const int clocks = costs.clocks();
     const ClockStep top = top_clock_step(context.gpu);
-    const Units units = build_units(context);
-    const std::size_t n = units.block_kernels.size();
+    // Blocks that span TP groups, unless that joins blocks into a cycle; then blocks of one GPU each.
+    Units group_blocks, gpu_blocks;
+    build_units(context, true, group_blocks);
+    const Units* chosen = &group_blocks;
     std::vector<std::size_t> reverse_topological;
     try {
-      boost::topological_sort(units.graph, std::back_inserter(reverse_topological));
-    } catch (const boost::not_a_dag&) {  // blocks joined a cycle: keep static clocks
-      ClockPlan plan = max_clock_plan(context.gpu, program);
-      plan.notes.emplace_back("blocks_slowed", 0);
-      return plan;
+      boost::topological_sort(group_blocks.graph, std::back_inserter(reverse_topological));
+    } catch (const boost::not_a_dag&) {
+      // Blocks of one GPU cannot form a cycle: only a block's first task waits on anything outside it.
+      build_units(context, false, gpu_blocks);
+      chosen = &gpu_blocks;
+      reverse_topological.clear();
+      boost::topological_sort(gpu_blocks.graph, std::back_inserter(reverse_topological));
     }
-    // Block time and energy per clock (the GPU's variation factor on its kernel times).
+    const Units& units = *chosen;
+    const std::size_t n = units.block_kernels.size();
+    // Block time and energy per clock: the GPUs of a block run side by side (a TP group), so its kernel
+    // time is the longest of theirs (each scaled by its GPU's variation factor); its energy is the sum.
     std::vector<double> time(n * static_cast<std::size_t>(clocks), 0.0), energy(time.size(), 0.0);
+    std::vector<double> per_gpu(static_cast<std::size_t>(program.gpus) * clocks, 0.0);
+    std::vector<std::uint32_t> touched;
+    std::vector<double> gpus_in(n, 0.0);  // GPUs a block keeps busy, multiplicity counted
     for (std::size_t v = 0; v < n; ++v) {
-      const double factor = context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[units.gpu[v]];
-      for (TaskId t : units.block_kernels[v])
+      for (TaskId t : units.block_kernels[v]) {
+        const std::uint32_t gpu = program.tasks[t].gpu;
+        const double factor = context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[gpu];
+        double* row = &per_gpu[static_cast<std::size_t>(gpu) * clocks];
+        if (std::all_of(row, row + clocks, [](double x) { return x == 0.0; })) touched.push_back(gpu);
         for (int f = 0; f < clocks; ++f) {
           const KernelCost& c = costs.at(program.tasks[t].index, static_cast<ClockStep>(f));
-          time[v * clocks + f] += c.time_s * factor;
-          energy[v * clocks + f] += c.energy_j;
+          row[f] += c.time_s * factor;
+          energy[v * clocks + f] += c.energy_j * program.gpu_multiplicity[gpu];
         }
+      }
+      for (std::uint32_t gpu : touched) {
+        gpus_in[v] += program.gpu_multiplicity[gpu];
+        double* row = &per_gpu[static_cast<std::size_t>(gpu) * clocks];
+        for (int f = 0; f < clocks; ++f) {
+          time[v * clocks + f] = std::max(time[v * clocks + f], row[f]);
+          row[f] = 0.0;
+        }
+      }
+      touched.clear();
     }
     auto duration = [&](std::size_t v, int f) {
       return units.fixed_s[v] + (units.block_kernels[v].empty() ? 0.0 : time[v * clocks + f]);
@@ -148,10 +190,10 @@ class CriticalPathPolicy final : public Policy {
     int slowed = 0;
     for (int attempt = 0; attempt < 4; ++attempt) {
       std::vector<double> latest_start(n, deadline);
-      // Idle GPUs return to the top clock at once, so the transition out of a slowed block overlaps
-      // whatever the next unit waits for (the 2τ charged to the block covers it either way).
+      // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
+      // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it either way).
       ClockPlan plan = max_clock_plan(context.gpu, program);
-      plan.wait_hold = 0;
+      plan.wait_hold = ClockPlan::kNextKernelClock;
       slowed = 0;
       for (std::size_t v : reverse_topological) {
         double latest_finish = deadline;
@@ -159,9 +201,9 @@ class CriticalPathPolicy final : public Policy {
           latest_finish = std::min(latest_finish, latest_start[boost::target(*e, units.graph)]);
         int chosen = top;
         if (!units.block_kernels[v].empty()) {
-          double lowest = energy[v * clocks + top] - wait_w * time[v * clocks + top];
+          double lowest = energy[v * clocks + top] - wait_w * gpus_in[v] * time[v * clocks + top];
           for (int f = 0; f < top; ++f) {
-            const double cost = energy[v * clocks + f] - wait_w * time[v * clocks + f];
+            const double cost = energy[v * clocks + f] - wait_w * gpus_in[v] * time[v * clocks + f];
             if (cost < lowest && earliest[v] + duration(v, f) + 2 * transition_s <= latest_finish) {
               lowest = cost;
               chosen = f;

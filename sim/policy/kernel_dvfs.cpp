@@ -88,7 +88,7 @@ class KernelDvfsPolicy final : public Policy {
       ClockPlan plan = max_clock_plan(context.gpu, context.program);
       for (const auto& seq : sequences)
         plan_sequence_viterbi(seq, context.program, costs, lambda, transition_s, plan);
-      plan.wait_hold = ClockPlan::kHoldForever;
+      plan.wait_hold = ClockPlan::kNextKernelClock;
       return plan;
     });
     try_low_wait_clock(best, context.gpu);

@@ -79,7 +79,7 @@ BestPlan phase_dvfs_search(const PlanningContext& context, double budget) {
     for (std::size_t t = 0; t < program.tasks.size(); ++t)
       if (program.tasks[t].type == TaskType::Kernel)
         plan.task_clock[t] = chosen[is_gemm(program.kernels[program.tasks[t].index]) ? 0 : 1];
-    plan.wait_hold = ClockPlan::kHoldForever;
+    plan.wait_hold = ClockPlan::kNextKernelClock;
     return plan;
   };
   BestPlan best(context, budget_limit(context.baseline, budget));

@@ -113,6 +113,21 @@ void StepSimulator::reset(const ClockPlan& plan) {
         static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
   }
   wait_hold_ = plan.wait_hold;
+  next_kernel_.clear();
+  if (wait_hold_ == ClockPlan::kNextKernelClock) {  // task ids follow each GPU's compute-stream order
+    next_kernel_.assign(program_->tasks.size(), kNoTask);
+    std::vector<TaskId> first(static_cast<std::size_t>(program_->gpus), kNoTask), last(first);
+    for (TaskId t = 0; t < program_->tasks.size(); ++t) {
+      const StepTask& task = program_->tasks[t];
+      if (task.type != TaskType::Kernel) continue;
+      if (last[task.gpu] != kNoTask) next_kernel_[last[task.gpu]] = t;
+      if (first[task.gpu] == kNoTask) first[task.gpu] = t;
+      last[task.gpu] = t;
+    }
+    for (std::size_t g = 0; g < last.size();
+         ++g)  // after its last kernel, a GPU readies the next step's first
+      if (last[g] != kNoTask) next_kernel_[last[g]] = first[g];
+  }
   wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
   wait_requested_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
@@ -294,6 +309,13 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     s.last_slot = static_cast<std::uint32_t>(layer_slot(k.layer, k.pass));
     layer_j_[s.last_slot] += program_->gpu_multiplicity[t.gpu] * (s.energy_j - s.attributed_j);
     s.attributed_j = s.energy_j;
+    // A planned clock change starts as soon as the GPU is idle (it needs the GPU's clocks to itself).
+    if (!next_kernel_.empty() && next_kernel_[task] != kNoTask &&
+        timing_[next_kernel_[task]].requested != s.requested) {
+      s.changed_at = std::max(now, s.changed_at + transition_);
+      s.requested = timing_[next_kernel_[task]].requested;
+      ++clock_changes_;
+    }
     // Power management lifts a cap's throttling at once; a policy's wait clock waits out the hold.
     s.clock = idle_clock_[s.requested];
     set_power(t.gpu);

@@ -133,6 +133,8 @@ class StepSimulator {
   std::vector<ClockStep> wait_requested_;  // per GPU, as planned
   std::vector<ClockStep> idle_clock_;      // per clock step: where an idle GPU asked for it settles
   SimTime wait_hold_ = 0;
+  static constexpr TaskId kNoTask = ~TaskId{0};
+  std::vector<TaskId> next_kernel_;  // per kernel task: the next kernel on its GPU (kNextKernelClock plans)
   std::vector<GpuVariation> variation_;
   std::vector<double> slowdown_;  // per GPU, this step's kernel-time factor; empty if all are 1
   LayerEnergy layer_j_;           // since reset
