@@ -5,12 +5,13 @@
 
 namespace wattsim {
 
-Configuration best_batch(const ConfigurationContext& context, const Configuration& start, int max_factor) {
-  const ConfigurationOutcome first = context.evaluate(start);
-  if (!first.feasible || first.steps_to_target <= 0) return start;
+namespace {
+
+// The microbatch count per pipeline (micro-batch size fixed) minimising energy to the target: powers of two
+// up to `most`, then a descent by ±1 from the best of them.
+std::pair<Configuration, double> best_microbatch_count(const ConfigurationContext& context,
+                                                       const Configuration& start, long long most) {
   const long long replica = static_cast<long long>(start.dp) * start.micro_batch;
-  const long long current = start.global_batch / replica;
-  const long long most = std::max<long long>(1, current * max_factor);
   auto with = [&](long long m) {
     Configuration c = start;
     c.global_batch = static_cast<int>(m * replica);
@@ -20,9 +21,9 @@ Configuration best_batch(const ConfigurationContext& context, const Configuratio
     const ConfigurationOutcome o = context.evaluate(with(m));
     return o.feasible ? o.energy_to_target_j() : std::numeric_limits<double>::infinity();
   };
-  long long best = current;
-  double best_cost = first.energy_to_target_j();
-  for (long long m = 1; m <= most; m *= 2) {
+  long long best = 1;
+  double best_cost = cost(1);
+  for (long long m = 2; m <= most; m *= 2) {
     const double c = cost(m);
     if (c < best_cost) best = m, best_cost = c;
   }
@@ -38,7 +39,27 @@ Configuration best_batch(const ConfigurationContext& context, const Configuratio
       }
     }
   }
-  return with(best);
+  return {with(best), best_cost};
+}
+
+}  // namespace
+
+Configuration best_batch(const ConfigurationContext& context, const Configuration& start, int max_factor) {
+  const ConfigurationOutcome first = context.evaluate(start);
+  if (!first.feasible || first.steps_to_target <= 0) return start;
+  const long long largest = static_cast<long long>(start.global_batch) * max_factor;
+  Configuration best = start;
+  double best_cost = first.energy_to_target_j();
+  // Smaller batches than one microbatch per pipeline allows come from smaller micro-batches.
+  for (int mbs = start.micro_batch; mbs >= 1; mbs /= 2) {
+    Configuration c = start;
+    c.micro_batch = mbs;
+    const auto [candidate, cost] = best_microbatch_count(
+        context, c, std::max<long long>(1, largest / (static_cast<long long>(start.dp) * mbs)));
+    if (cost < best_cost) best = candidate, best_cost = cost;
+    if (mbs % 2 != 0) break;
+  }
+  return best;
 }
 
 Configuration best_layout(const ConfigurationContext& context, const Configuration& start, double budget) {

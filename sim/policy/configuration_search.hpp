@@ -6,9 +6,10 @@
 
 namespace wattsim {
 
-// The global batch (the microbatch count per pipeline, other things equal) minimising energy to the
-// target loss, S(B)·E_step(B), over 1 … max_factor × the current count: powers of two first, then a
-// descent by ±1 from the best of them (S(B)·E_step(B) is convex in B when E_step is affine in B).
+// The global batch minimising energy to the target loss, S(B)·E_step(B), up to max_factor × the current
+// one: B = dp × micro-batch × microbatch count, for the current micro-batch size and each halving of it
+// (a batch below one microbatch per pipeline needs a smaller micro-batch), the count searched over powers
+// of two and then by ±1 from the best of them (S(B)·E_step(B) is convex in B when E_step is affine in B).
 // Returns the current configuration when the workload has no convergence model.
 Configuration best_batch(const ConfigurationContext& context, const Configuration& start, int max_factor);
 
