@@ -41,6 +41,8 @@ PUBLISHED = {
 def read(path):
     with h5py.File(path, "r") as f:
         table = summaries(f)
+        order = [p.decode("utf-8") for p in f["comparison"]["policy"]]
+        table["order"] = [order.index(p) for p in table.index]
         name = f.attrs["scenario_name"]
         name = name.decode() if isinstance(name, bytes) else str(name)
         text = f["scenario_yaml"][()]
@@ -77,15 +79,26 @@ def where_layers(layers, policy):
                          "forward": base["forward_run_j"] - new["forward_run_j"],
                          "backward": base["backward_run_j"] - new["backward_run_j"]})
     total = diff[["forward", "backward"]].to_numpy().sum()
-    if abs(total) < 1e-9:
-        return ""
+    if abs(total) < 1e-3 * (base["forward_run_j"].sum() + base["backward_run_j"].sum()):
+        return ""  # under 0.1% of the run: too small to attribute meaningfully
     by_kind = diff.groupby("kind")[["forward", "backward"]].sum()
     share = (by_kind.sum(axis=1) / total).sort_values(ascending=False)
     top = share.index[0]
     fwd = by_kind.loc[top, "forward"] / total
     bwd = by_kind.loc[top, "backward"] / total
-    return (f" By layer, {100 * share.iloc[0]:.0f}% of the difference is in {top} "
-            f"({100 * fwd:.0f}% forward, {100 * bwd:.0f}% backward, recomputation and gradient reduction included).")
+    where = {"optimizer": "the optimizer step (charged with the wait for the gradient reduction before it)",
+             "the repeated blocks": "the repeated blocks (transformer layers or bottlenecks)"}.get(top, top)
+    text = (f" By layer (net change = 100%): {100 * share.iloc[0]:.0f}% in {where}: {100 * fwd:.0f}% forward, "
+            f"{100 * bwd:.0f}% backward (recomputation and gradient reduction included)")
+    if len(share) > 1 and abs(share.iloc[1]) >= 0.1:
+        text += f"; {100 * share.iloc[1]:.0f}% in {share.index[1]}"
+    return text + "."
+
+
+
+def energy(joules):
+    kwh = joules / 3.6e6
+    return f"{kwh / 1000:,.1f} MWh" if kwh >= 1000 else f"{kwh:,.1f} kWh"
 
 
 def explain(row, table, layers, schedules):
@@ -95,19 +108,19 @@ def explain(row, table, layers, schedules):
     saved = s["energy_j"] - t["energy_j"]
     if p == "static":
         return ("The baseline: every kernel and every wait at the top clock, the scenario's batch and layout. "
-                f"Its run takes {s['run_time_s'] / 3600:.1f} h and {s['energy_j'] / 3.6e9:.2f} MWh "
+                f"Its run takes {s['run_time_s'] / 3600:.1f} h and {energy(s['energy_j'])} "
                 f"({100 * s['energy_gpu_wait_j'] / s['energy_j']:.1f}% of it GPUs waiting); MFU {100 * s['mfu']:.1f}%.")
     parts = []
-    for part in PARTS:
-        d = s[part] - t[part]
-        if abs(saved) > 0 and abs(d) / max(abs(saved), 1e-12) >= 0.05:
-            parts.append(f"{PART_NAMES[part]} {'−' if d > 0 else '+'}{abs(d) / 3.6e6:,.0f} kWh")
+    for part in PARTS:  # each part's change, in % of the static run's energy
+        d = 100 * (s[part] - t[part]) / s["energy_j"]
+        if abs(saved) > 0 and abs(d) >= 0.05 * abs(100 * saved / s["energy_j"]) and abs(d) >= 0.005:
+            parts.append(f"{PART_NAMES[part]} {'−' if d > 0 else '+'}{abs(d):.2f}%")
     text = []
     if abs(row["energy_saving_pct"]) < 0.005:
         text.append("No change against static:")
     else:
-        text.append(f"{'Saves' if saved > 0 else 'Costs'} {abs(saved) / 3.6e6:,.0f} kWh "
-                    f"({', '.join(parts) if parts else 'spread over every part'}).")
+        text.append(f"{'Saves' if saved > 0 else 'Costs'} {energy(abs(saved))} "
+                    f"({', '.join(parts) if parts else 'spread over every part'}; points of the static run's energy).")
     notes = []
     if "chosen_clock_mhz" in t and not math.isnan(t["chosen_clock_mhz"]):
         notes.append(f"one clock for everything, {t['chosen_clock_mhz']:.0f} MHz")
@@ -159,7 +172,8 @@ def main():
     for path in sorted(glob.glob(os.path.join(args.directory, "*.h5"))):
         (name, model), table, layers, schedules = read(path)
         s = table.loc["static"]
-        for policy, t in table.iterrows():
+        for policy in table.sort_values("order").index:  # the scenario's order of policies
+            t = table.loc[policy]
             row = {"scenario": name, "model": model,
                    "gpus": int(round(s["gpu_hours"] / s["run_time_s"] * 3600)), "policy": policy,
                    "energy_saving_pct": t["energy_saving_pct"], "time_overhead_pct": t["time_overhead_pct"],
@@ -184,7 +198,7 @@ def main():
         current = None
         for name, policy, text in explanations:
             if name != current:
-                out.write(f"### {name}\n\n")
+                out.write(f"\n### {name}\n\n")
                 current = name
             out.write(f"- **{policy}**: {text}\n")
         out.write("\n## Against published results\n\n")
