@@ -3,10 +3,10 @@
 namespace wattsim::test {
 
 std::string tiny_gpt_yaml(int gpus, const std::string& extra) {
-  return "name: tiny\n"
-         "hardware: {gpu: H100-SXM5-80GB, gpus: " +
-         std::to_string(gpus) +
-         "}\n"
+  const bool own_hardware = extra.find("hardware:") != std::string::npos;
+  return "name: tiny\n" +
+         (own_hardware ? std::string()
+                       : "hardware: {gpu: H100-SXM5-80GB, gpus: " + std::to_string(gpus) + "}\n") +
          "workload:\n"
          "  model: {family: gpt, layers: 2, hidden: 512, heads: 8, vocab: 8192, seq_len: 512}\n"
          "  global_batch: " +

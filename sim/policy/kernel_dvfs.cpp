@@ -13,7 +13,7 @@
 #include <limits>
 
 #include "policy/adaptive_policies.hpp"
-#include "policy/kernel_costs.hpp"
+#include "policy/kernel_dvfs.hpp"
 #include "policy/phase_dvfs.hpp"
 #include "policy/plan_search.hpp"
 
