@@ -34,6 +34,9 @@ def main():
             parts = sum(float(attrs[k]) for k in ("energy_gpu_busy_j", "energy_gpu_wait_j", "energy_memory_j",
                                                    "energy_network_j", "energy_host_j"))
             assert abs(parts - float(attrs["energy_j"])) <= 1e-9 * parts, "parts sum to total"
+            layers = pd.DataFrame(f[f"/policies/{policy}/layers"][()])
+            in_layers = layers[["forward_run_j", "backward_run_j"]].to_numpy().sum()
+            assert abs(in_layers - float(attrs["energy_j"])) <= 1e-9 * in_layers, "layers sum to total"
             steps = pd.DataFrame(f[f"/policies/{policy}/steps"][()])
             assert len(steps) >= 1 and (steps["energy_j"] > 0).all()
             if f.attrs["trace"] == b"full" or f.attrs["trace"] == "full":
