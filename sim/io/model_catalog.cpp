@@ -319,6 +319,7 @@ constexpr ParamSpec kModelSpecs[] = {
     integer("image_size", "input image side in pixels", "224", 8, 1e5),
     integer("classes", "output classes", "1000", 1, 1e7),
     integer("base_width", "channels of the first stage", "64", 1, 1e5),
+    optional(number("dataset_samples", "samples in one epoch of the training set", "", 1, 1e15)),
     optional(number("critical_batch", "convergence: critical batch B_noise in samples", "", 1, 1e12)),
     optional(number("min_steps", "convergence: steps to the target loss at a vanishing batch, S_min", "", 1,
                     1e12)),
@@ -332,6 +333,7 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
   m.description = r.string("description", "");
   m.family = r.string("family", "");
   m.file = d.file();
+  m.dataset_samples = r.number("dataset_samples", 0);
   m.critical_batch = r.number("critical_batch", 0);
   m.min_steps = r.number("min_steps", 0);
   if ((m.critical_batch > 0) != (m.min_steps > 0))

@@ -15,14 +15,11 @@ constexpr ParamSpec kParameters[] = {
     param::integer("max_factor", "largest batch tried, as a multiple of the scenario's", "4", 1, 64),
 };
 
-class AdaptiveBatchPolicy final : public Policy {
+class AdaptiveBatchPolicy final : public ConfigurationPolicy {
  public:
   explicit AdaptiveBatchPolicy(int max_factor) : max_factor_(max_factor) {}
   std::optional<Configuration> configure(const ConfigurationContext& context) const override {
     return best_batch(context, context.current, max_factor_);
-  }
-  ClockPlan plan(const PlanningContext& context) const override {
-    return max_clock_plan(context.gpu, context.program);
   }
 
  private:

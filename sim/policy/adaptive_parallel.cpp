@@ -12,14 +12,11 @@ constexpr ParamSpec kParameters[] = {
     param::number("slowdown_budget", "allowed step-time increase over the scenario's layout", "0", 0, 1),
 };
 
-class AdaptiveParallelPolicy final : public Policy {
+class AdaptiveParallelPolicy final : public ConfigurationPolicy {
  public:
   explicit AdaptiveParallelPolicy(double budget) : budget_(budget) {}
   std::optional<Configuration> configure(const ConfigurationContext& context) const override {
     return best_layout(context, context.current, budget_);
-  }
-  ClockPlan plan(const PlanningContext& context) const override {
-    return max_clock_plan(context.gpu, context.program);
   }
 
  private:

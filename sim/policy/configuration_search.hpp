@@ -6,6 +6,14 @@
 
 namespace wattsim {
 
+// A policy that only chooses the batch or the layout: its clocks stay static.
+class ConfigurationPolicy : public Policy {
+ public:
+  ClockPlan plan(const PlanningContext& context) const final {
+    return max_clock_plan(context.gpu, context.program);
+  }
+};
+
 // The global batch minimising energy to the target loss, S(B)·E_step(B), up to max_factor × the current
 // one: B = dp × micro-batch × microbatch count, for the current micro-batch size and each halving of it
 // (a batch below one microbatch per pipeline needs a smaller micro-batch), the count searched over powers

@@ -120,6 +120,8 @@ std::vector<Metric> summarise(const Scenario& s, const StepProgram& program, con
       {"events_per_step", static_cast<double>(steady.events)},
       {"clock_changes_per_step", static_cast<double>(steady.clock_changes)},
   };
+  if (s.model.dataset_samples > 0)
+    m.push_back({"energy_per_epoch_j", steady.energy_j / program.samples_per_step * s.model.dataset_samples});
   if (target_steps > 0) {  // energy to the target loss: S(B) steps at the steady step's energy
     m.push_back({"steps_to_target", target_steps});
     m.push_back({"energy_to_accuracy_j", target_steps * steady.energy_j});
