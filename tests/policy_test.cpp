@@ -242,6 +242,12 @@ TEST(Variation, StragglersNeedEveryGpuSimulatedAndAnExistingRank) {
             std::string::npos);
 }
 
+TEST(CarbonAware, AMissingSeriesIsAnErrorAtItsKey) {
+  const std::string e = test::rejection(pipeline_yaml("energy: {carbon_series: no-such-grid.csv}\n"));
+  EXPECT_NE(e.find("test.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("no carbon series file"), std::string::npos) << e;
+}
+
 TEST(Variation, AStragglerSlowsTheStepFromItsStep) {
   const RunResult r = run_scenario(test::scenario_from_text(
       larger_pipeline_yaml("parallelism: {pp: 2, dp: 2, symmetric: false}\n"

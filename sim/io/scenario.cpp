@@ -511,13 +511,18 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   s.carbon_g_per_kwh = en.quantity("carbon_intensity", 475);
   if (en.has("carbon_series")) {
     const std::filesystem::path file = in.base_dir / en.string("carbon_series", "");
-    try {
-      s.carbon_series = load_csv_series(file.string(), Dimension::CarbonIntensity);
-      if (s.carbon_series.time_s.size() < 2)
-        en.error("carbon_series", "a carbon series needs at least two rows");
-    } catch (const InputError& e) {
-      d.merge(e.diagnostics());
-    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+      en.error("carbon_series",
+               "no carbon series file " + file.string() + " (paths are relative to the scenario)");
+    else
+      try {
+        s.carbon_series = load_csv_series(file.string(), Dimension::CarbonIntensity);
+        if (s.carbon_series.time_s.size() < 2)
+          en.error("carbon_series", "a carbon series needs at least two rows");
+      } catch (const InputError& e) {
+        d.merge(e.diagnostics());
+      }
   }
 
   MapReader var(root.node("variation"), "variation", kVariationSpecs, d, root.map_mark());
