@@ -10,8 +10,9 @@
 //     The units and their dependencies (task edges and stream order) form a Boost Graph DAG.
 //  2. Forward pass in topological order with every block at the top clock: earliest start ES(u).
 //  3. Reverse pass from the deadline D: a unit's latest finish LF(u) is the least latest start of its
-//     successors; a block takes the clock f minimising E_u(f) − n_u·P_wait·t_u(f) (its n_u GPUs would
-//     otherwise wait that time) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency,
+//     successors; a block takes the clock f minimising E_u(f) − (1 − m)·n_u·P_wait·t_u(f) (its n_u GPUs
+//     would otherwise wait that time; m ≥ 0 prices slack so that it spreads over a chain, m ∈ {0, ½, 1, 2}
+//     tried) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency,
 //     paid entering and leaving the block). Predecessors are planned later against LS(u) = LF(u) − t_u(f), so
 //     every unit still finishes by its LF when all run as early as they can: the step ends by D.
 //  4. The plan is simulated; the block model may differ from the task-level schedule (a collective that
@@ -186,40 +187,50 @@ class CriticalPathPolicy final : public Policy {
     const double wait_w = context.gpu.power().wait(profile.clock_max_mhz).total_w;
     const double transition_s = to_seconds(profile.clock_transition_ns);
     BestPlan best(context, budget_limit(context.baseline, budget_));
-    double deadline = std::min(makespan, to_seconds(best.limit()));
-    int slowed = 0;
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      std::vector<double> latest_start(n, deadline);
-      // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
-      // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it either way).
-      ClockPlan plan = max_clock_plan(context.gpu, program);
-      plan.wait_hold = ClockPlan::kNextKernelClock;
-      slowed = 0;
-      for (std::size_t v : reverse_topological) {
-        double latest_finish = deadline;
-        for (auto [e, last] = boost::out_edges(v, units.graph); e != last; ++e)
-          latest_finish = std::min(latest_finish, latest_start[boost::target(*e, units.graph)]);
-        int chosen = top;
-        if (!units.block_kernels[v].empty()) {
-          double lowest = energy[v * clocks + top] - wait_w * gpus_in[v] * time[v * clocks + top];
-          for (int f = 0; f < top; ++f) {
-            const double cost = energy[v * clocks + f] - wait_w * gpus_in[v] * time[v * clocks + f];
-            if (cost < lowest && earliest[v] + duration(v, f) + 2 * transition_s <= latest_finish) {
-              lowest = cost;
-              chosen = f;
+    // The reverse pass hands the slack of a chain to its last blocks first. A price on time, a share m
+    // of the wait power the slowed GPUs would otherwise draw, makes each block take less and leaves slack
+    // for the blocks before it (energy falls fastest over the first steps down from the top clock). A few
+    // prices are tried, each plan simulated, and the best kept.
+    int slowed = 0, best_slowed = 0;
+    for (double price : {0.0, 0.5, 1.0, 2.0}) {
+      double deadline = std::min(makespan, to_seconds(best.limit()));
+      for (int attempt = 0; attempt < 4; ++attempt) {
+        std::vector<double> latest_start(n, deadline);
+        // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
+        // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it anyway).
+        ClockPlan plan = max_clock_plan(context.gpu, program);
+        plan.wait_hold = ClockPlan::kNextKernelClock;
+        slowed = 0;
+        for (std::size_t v : reverse_topological) {
+          double latest_finish = deadline;
+          for (auto [e, last] = boost::out_edges(v, units.graph); e != last; ++e)
+            latest_finish = std::min(latest_finish, latest_start[boost::target(*e, units.graph)]);
+          int chosen = top;
+          if (!units.block_kernels[v].empty()) {
+            const double time_w = (price - 1.0) * wait_w * gpus_in[v];
+            double lowest = energy[v * clocks + top] + time_w * time[v * clocks + top];
+            for (int f = 0; f < top; ++f) {
+              const double cost = energy[v * clocks + f] + time_w * time[v * clocks + f];
+              if (cost < lowest && earliest[v] + duration(v, f) + 2 * transition_s <= latest_finish) {
+                lowest = cost;
+                chosen = f;
+              }
+            }
+            if (chosen != top) {
+              ++slowed;
+              for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockStep>(chosen);
             }
           }
-          if (chosen != top) {
-            ++slowed;
-            for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockStep>(chosen);
-          }
+          latest_start[v] = latest_finish - duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
         }
-        latest_start[v] = latest_finish - duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
+        const double before = best.outcome().energy_j;
+        const StepOutcome o = best.consider(plan);
+        if (best.outcome().energy_j < before) best_slowed = slowed;
+        if (o.time <= best.limit()) break;
+        deadline -= to_seconds(o.time - best.limit());
       }
-      const StepOutcome o = best.consider(plan);
-      if (o.time <= best.limit()) break;
-      deadline -= to_seconds(o.time - best.limit());
     }
+    slowed = best_slowed;
     try_low_wait_clock(best, context.gpu);
     ClockPlan plan = best.plan();
     plan.notes.emplace_back("slowdown_budget", budget_);
