@@ -4,7 +4,8 @@
     /usr/bin/python3 analysis/compare.py out.h5 [--figures DIR]
 
 Prints one row per policy (step time, energy per step, run energy, saving and overhead against static) and,
-with --figures, writes energy_breakdown.png and, for files written with `trace: full`, power_timeline.png.
+with --figures, writes energy_breakdown.png, layer_energy.png (energy per layer, forward and backward) and,
+for files written with `trace: full`, power_timeline.png.
 Uses Debian's python3-h5py, python3-pandas and python3-matplotlib.
 """
 import argparse
@@ -62,6 +63,24 @@ def figures(f, table, directory):
     ax.set_title(f.attrs["scenario_name"])
     plt.tight_layout()
     plt.savefig(os.path.join(directory, "energy_breakdown.png"), dpi=120)
+    plt.close()
+
+    # Energy per layer of one step, forward and backward (the layers table sums to the step's energy).
+    static_layers = pd.DataFrame(f["/policies/static/layers"][()])
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(static_layers.layer, static_layers.forward_step_j / 1e3, label="static forward", color="#9ecae1")
+    ax.bar(static_layers.layer, static_layers.backward_step_j / 1e3, bottom=static_layers.forward_step_j / 1e3,
+           label="static backward", color="#3182bd")
+    for name, group in f["policies"].items():
+        layers = pd.DataFrame(group["layers"][()])
+        if name != "static" and len(layers) == len(static_layers):
+            ax.plot(layers.layer, (layers.forward_step_j + layers.backward_step_j) / 1e3, linewidth=0.8,
+                    label=name)
+    ax.set_xlabel("layer (last: optimizer step, with the wait before it)")
+    ax.set_ylabel("energy per step (kJ)")
+    ax.legend(fontsize=7)
+    plt.tight_layout()
+    plt.savefig(os.path.join(directory, "layer_energy.png"), dpi=120)
     plt.close()
 
     if all("power" in group for group in f["policies"].values()):
