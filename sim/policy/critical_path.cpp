@@ -5,9 +5,10 @@
 //
 // Algorithm.
 //  1. Units: runs of kernels that follow one another with nothing else to wait for (one microbatch's
-//     forward or backward on a stage, say), joined across a TP group by its tensor-parallel collectives,
-//     form one block planned at one clock; every other task is a unit of its own with a fixed duration.
-//     The units and their dependencies (task edges and stream order) form a Boost Graph DAG.
+//     forward or backward on a stage, say), joined across a TP group and across overlapped TP
+//     communication by the tensor-parallel collectives, form one block planned at one clock, whose time is
+//     the longest path through it; every other task is a unit of its own with a fixed duration. The units
+//     and their dependencies (task edges and stream order) form a Boost Graph DAG.
 //  2. Forward pass in topological order with every block at the top clock: earliest start ES(u).
 //  3. Reverse pass from the deadline D: a unit's latest finish LF(u) is the least latest start of its
 //     successors; a block takes the clock f minimising E_u(f) − (1 − m)·n_u·P_wait·t_u(f) (its n_u GPUs
@@ -21,6 +22,7 @@
 //     it still is, static clocks are kept: the policy never lengthens the iteration beyond its budget.
 #include <algorithm>
 #include <limits>
+#include <span>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
@@ -41,8 +43,8 @@ using UnitGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directe
 
 struct Units {
   std::vector<std::uint32_t> of_task;              // task -> unit
+  std::vector<std::vector<TaskId>> tasks;          // per unit: its tasks, in id (program) order
   std::vector<std::vector<TaskId>> block_kernels;  // per unit: its kernel tasks (empty: fixed unit)
-  std::vector<double> fixed_s;                     // per unit: duration of its collectives
   UnitGraph graph;
 };
 
@@ -57,39 +59,65 @@ bool blockable(const StepProgram& program, const StepTask& task) {
   return task.type == TaskType::Kernel || program.collectives[task.index].group == CommGroup::Tensor;
 }
 
-// Blocks: a kernel or tensor-parallel collective whose only arrivals are its stream predecessors joins
-// their blocks (unless one of them has a dependent elsewhere, such as a layer's last gradient kernel that a
-// data-parallel reduction waits for: a block ends there, so the model does not delay the reduction) when all
-// are kernels or tensor-parallel collectives of the same microbatch and pass. A TP collective thus joins the
-// blocks of all its ranks: a TP group, which runs in lockstep, gets one clock. With `across_gpus` false,
-// collectives stay units of their own (blocks never span GPUs).
-void build_units(const PlanningContext& context, bool across_gpus, Units& u) {
+// Every task's predecessors: the task before it on each of its streams, and its dependencies.
+struct Predecessors {
+  std::vector<std::uint32_t> begin;
+  std::vector<TaskId> list;
+  std::span<const TaskId> of(TaskId t) const { return {list.data() + begin[t], list.data() + begin[t + 1]}; }
+
+  explicit Predecessors(const TaskGraph& g) {
+    const std::uint32_t n = g.task_count();
+    std::vector<std::vector<TaskId>> preds(n);
+    for (TaskId t = 0; t < n; ++t)
+      for (TaskId next : g.successors(t)) preds[next].push_back(t);
+    for (StreamId s = 0; s < g.stream_count(); ++s) {
+      const auto tasks = g.stream_tasks(s);
+      for (std::size_t i = 1; i < tasks.size(); ++i) preds[tasks[i]].push_back(tasks[i - 1]);
+    }
+    begin.push_back(0);
+    for (auto& p : preds) {
+      list.insert(list.end(), p.begin(), p.end());
+      begin.push_back(static_cast<std::uint32_t>(list.size()));
+    }
+  }
+};
+
+// Blocks. A kernel or tensor-parallel collective joins the blocks of all its predecessors when every one
+// of them is a kernel or TP collective of the same microbatch and pass whose dependents are all such tasks
+// too. A block therefore ends where another kind of task depends on it, such as a layer's last gradient
+// kernel that a data-parallel reduction waits for, so the model does not delay the reduction. A TP
+// collective joins the blocks of all its ranks (a TP group, in lockstep, gets one clock), and an overlapped
+// one (tp_comm_overlap) the GEMMs on either side of it. With `across_gpus` false, blocks are runs of one
+// GPU's kernels that wait on nothing but each other.
+void build_units(const PlanningContext& context, const Predecessors& preds, bool across_gpus, Units& u) {
   const StepProgram& program = context.program;
   const TaskGraph& g = program.graph;
   const std::uint32_t n = g.task_count();
-  std::vector<TaskId> stream_last(g.stream_count(), std::numeric_limits<TaskId>::max());
   std::vector<std::uint32_t> parent(n);
   auto find = [&](std::uint32_t x) {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  // Task ids follow program order, so every task's stream predecessors come before it.
+  auto same_block_kind = [&](TaskId a, TaskId b) {
+    return blockable(program, program.tasks[a]) &&
+           block_class(program, program.tasks[a]) == block_class(program, program.tasks[b]);
+  };
+  auto dependents_join = [&](TaskId p) {
+    for (TaskId next : g.successors(p))
+      if (!across_gpus || !same_block_kind(next, p)) return false;
+    return true;
+  };
+  for (TaskId t = 0; t < n; ++t) parent[t] = t;
   for (TaskId t = 0; t < n; ++t) {
-    parent[t] = t;
     const StepTask& task = program.tasks[t];
-    const auto streams = g.streams_of(t);
-    bool join = blockable(program, task) && g.initial_need(t) == streams.size() &&
-                (across_gpus || task.type == TaskType::Kernel);
-    for (StreamId s : streams) {
-      const TaskId before = stream_last[s];
-      join = join && before != std::numeric_limits<TaskId>::max() && g.successors(before).empty() &&
-             blockable(program, program.tasks[before]) &&
-             (across_gpus || program.tasks[before].type == TaskType::Kernel) &&
-             block_class(program, program.tasks[before]) == block_class(program, task);
-    }
+    const auto before = preds.of(t);
+    bool join = blockable(program, task) && !before.empty() && (across_gpus || task.type == TaskType::Kernel);
+    for (TaskId p : before)
+      join = join && same_block_kind(p, t) && dependents_join(p) &&
+             (across_gpus || (program.tasks[p].type == TaskType::Kernel && p < t &&
+                              g.initial_need(t) == g.streams_of(t).size()));
     if (join)
-      for (StreamId s : streams) parent[find(stream_last[s])] = find(t);
-    for (StreamId s : streams) stream_last[s] = t;
+      for (TaskId p : before) parent[find(p)] = find(t);
   }
   u.of_task.assign(n, 0);
   std::vector<std::uint32_t> unit_of_root(n, std::numeric_limits<std::uint32_t>::max());
@@ -98,14 +126,11 @@ void build_units(const PlanningContext& context, bool across_gpus, Units& u) {
     if (unit == std::numeric_limits<std::uint32_t>::max()) {
       unit = static_cast<std::uint32_t>(u.block_kernels.size());
       u.block_kernels.emplace_back();
-      u.fixed_s.push_back(0.0);
+      u.tasks.emplace_back();
     }
     u.of_task[t] = unit;
-    const StepTask& task = program.tasks[t];
-    if (task.type == TaskType::Kernel)
-      u.block_kernels[unit].push_back(t);
-    else
-      u.fixed_s[unit] += to_seconds(context.collective_time[task.index]);
+    u.tasks[unit].push_back(t);
+    if (program.tasks[t].type == TaskType::Kernel) u.block_kernels[unit].push_back(t);
   }
   for (std::size_t v = 0; v < u.block_kernels.size(); ++v) boost::add_vertex(u.graph);
   auto link = [&](TaskId a, TaskId b) {
@@ -130,52 +155,61 @@ class CriticalPathPolicy final : public Policy {
     const int clocks = costs.clocks();
     const ClockStep top = top_clock_step(context.gpu);
     // Blocks that span TP groups, unless that joins blocks into a cycle; then blocks of one GPU each.
+    const Predecessors preds(program.graph);
     Units group_blocks, gpu_blocks;
-    build_units(context, true, group_blocks);
+    build_units(context, preds, true, group_blocks);
     const Units* chosen = &group_blocks;
     std::vector<std::size_t> reverse_topological;
     try {
       boost::topological_sort(group_blocks.graph, std::back_inserter(reverse_topological));
     } catch (const boost::not_a_dag&) {
       // Blocks of one GPU cannot form a cycle: only a block's first task waits on anything outside it.
-      build_units(context, false, gpu_blocks);
+      build_units(context, preds, false, gpu_blocks);
       chosen = &gpu_blocks;
       reverse_topological.clear();
       boost::topological_sort(gpu_blocks.graph, std::back_inserter(reverse_topological));
     }
     const Units& units = *chosen;
     const std::size_t n = units.block_kernels.size();
-    // Block time and energy per clock: the GPUs of a block run side by side (a TP group), so its kernel
-    // time is the longest of theirs (each scaled by its GPU's variation factor); its energy is the sum.
+    // Unit time per clock: the longest path through its tasks (kernels at that clock, scaled by their
+    // GPU's variation factor; collectives at their analytical time), so GPUs of a TP group side by side and
+    // communication overlapped with GEMMs count once. Energy: the sum over its kernels.
     std::vector<double> time(n * static_cast<std::size_t>(clocks), 0.0), energy(time.size(), 0.0);
-    std::vector<double> per_gpu(static_cast<std::size_t>(program.gpus) * clocks, 0.0);
-    std::vector<std::uint32_t> touched;
     std::vector<double> gpus_in(n, 0.0);  // GPUs a block keeps busy, multiplicity counted
+    std::vector<double> finish(program.tasks.size(), 0.0);
+    std::vector<std::uint32_t> seen_gpus;
     for (std::size_t v = 0; v < n; ++v) {
+      seen_gpus.clear();
       for (TaskId t : units.block_kernels[v]) {
         const std::uint32_t gpu = program.tasks[t].gpu;
-        const double factor = context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[gpu];
-        double* row = &per_gpu[static_cast<std::size_t>(gpu) * clocks];
-        if (std::all_of(row, row + clocks, [](double x) { return x == 0.0; })) touched.push_back(gpu);
-        for (int f = 0; f < clocks; ++f) {
-          const KernelCost& c = costs.at(program.tasks[t].index, static_cast<ClockStep>(f));
-          row[f] += c.time_s * factor;
-          energy[v * clocks + f] += c.energy_j * program.gpu_multiplicity[gpu];
+        if (std::find(seen_gpus.begin(), seen_gpus.end(), gpu) == seen_gpus.end()) {
+          seen_gpus.push_back(gpu);
+          gpus_in[v] += program.gpu_multiplicity[gpu];
         }
+        for (int f = 0; f < clocks; ++f)
+          energy[v * clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockStep>(f)).energy_j *
+                                    program.gpu_multiplicity[gpu];
       }
-      for (std::uint32_t gpu : touched) {
-        gpus_in[v] += program.gpu_multiplicity[gpu];
-        double* row = &per_gpu[static_cast<std::size_t>(gpu) * clocks];
-        for (int f = 0; f < clocks; ++f) {
-          time[v * clocks + f] = std::max(time[v * clocks + f], row[f]);
-          row[f] = 0.0;
+      for (int f = 0; f < clocks; ++f) {
+        double longest = 0;
+        for (TaskId t : units.tasks[v]) {  // id order is a topological order within a block
+          double start = 0;
+          for (TaskId p : preds.of(t))
+            if (units.of_task[p] == v) start = std::max(start, finish[p]);
+          const StepTask& task = program.tasks[t];
+          double d = to_seconds(context.collective_time.empty() || task.type == TaskType::Kernel
+                                    ? 0
+                                    : context.collective_time[task.index]);
+          if (task.type == TaskType::Kernel)
+            d = costs.at(task.index, static_cast<ClockStep>(f)).time_s *
+                (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu]);
+          finish[t] = start + d;
+          longest = std::max(longest, finish[t]);
         }
+        time[v * clocks + f] = longest;
       }
-      touched.clear();
     }
-    auto duration = [&](std::size_t v, int f) {
-      return units.fixed_s[v] + (units.block_kernels[v].empty() ? 0.0 : time[v * clocks + f]);
-    };
+    auto duration = [&](std::size_t v, int f) { return time[v * clocks + f]; };
     std::vector<double> earliest(n, 0.0);
     double makespan = 0;
     for (auto it = reverse_topological.rbegin(); it != reverse_topological.rend(); ++it) {
