@@ -131,9 +131,8 @@ def explain(row, table, layers, schedules):
         notes.append(f"{t['plans_simulated']:.0f} plans simulated; the best has {changes:.0f} clock changes per step"
                      + (" (the transition latency makes per-phase switching dearer than what it saves, so the "
                         "best plan is a uniform clock)" if changes == 0 else ""))
-    if p == "critical-path" or (p == "energy-proportional" and "blocks" in t and not math.isnan(t.get("blocks", math.nan))):
-        if "blocks" in t and not math.isnan(t["blocks"]):
-            notes.append(f"{t['blocks_slowed']:.0f} of {t['blocks']:.0f} kernel blocks had slack worth a slower clock")
+    if "blocks" in t and not math.isnan(t["blocks"]):
+        notes.append(f"{t['blocks_slowed']:.0f} of {t['blocks']:.0f} kernel blocks had slack worth a slower clock")
     if p == "sync-idle":
         notes.append(f"idle GPUs drop to {t['idle_clock_mhz']:.0f} MHz after {1e3 * t['hold_s']:.0f} ms; wait energy "
                      f"{s['energy_gpu_wait_j'] / 3.6e6:,.0f} → {t['energy_gpu_wait_j'] / 3.6e6:,.0f} kWh")

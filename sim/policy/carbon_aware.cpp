@@ -47,9 +47,10 @@ class CarbonAwarePolicy final : public Policy {
   std::vector<ScheduleSegment> schedule(const ScheduleContext& c) const override {
     std::vector<Option> options;
     const int top = c.clock_steps - 1;
-    for (int i = 0; i < std::min(clocks_, c.clock_steps); ++i) {
-      const int step = static_cast<int>(
-          std::lround(static_cast<double>(i) * top / (std::min(clocks_, c.clock_steps) - 1)));
+    const int count = std::min(clocks_, c.clock_steps);
+    for (int i = 0; i < count; ++i) {
+      const int step =
+          count > 1 ? static_cast<int>(std::lround(static_cast<double>(i) * top / (count - 1))) : top;
       if (!options.empty() && options.back().clock == step) continue;
       const StepOutcome o = c.uniform_step(static_cast<ClockStep>(step));
       const double t = to_seconds(o.time);

@@ -36,7 +36,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", "0", 0, 1),
+    slowdown_budget_parameter("0"),
 };
 
 using UnitGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
@@ -158,18 +158,18 @@ class CriticalPathPolicy final : public Policy {
     const Predecessors preds(program.graph);
     Units group_blocks, gpu_blocks;
     build_units(context, preds, true, group_blocks);
-    const Units* chosen = &group_blocks;
+    const Units* used = &group_blocks;
     std::vector<std::size_t> reverse_topological;
     try {
       boost::topological_sort(group_blocks.graph, std::back_inserter(reverse_topological));
     } catch (const boost::not_a_dag&) {
       // Blocks of one GPU cannot form a cycle: only a block's first task waits on anything outside it.
       build_units(context, preds, false, gpu_blocks);
-      chosen = &gpu_blocks;
+      used = &gpu_blocks;
       reverse_topological.clear();
       boost::topological_sort(gpu_blocks.graph, std::back_inserter(reverse_topological));
     }
-    const Units& units = *chosen;
+    const Units& units = *used;
     const std::size_t n = units.block_kernels.size();
     // Unit time per clock: the longest path through its tasks (kernels at that clock, scaled by their
     // GPU's variation factor; collectives at their analytical time), so GPUs of a TP group side by side and
@@ -197,12 +197,11 @@ class CriticalPathPolicy final : public Policy {
           for (TaskId p : preds.of(t))
             if (units.of_task[p] == v) start = std::max(start, finish[p]);
           const StepTask& task = program.tasks[t];
-          double d = to_seconds(context.collective_time.empty() || task.type == TaskType::Kernel
-                                    ? 0
-                                    : context.collective_time[task.index]);
-          if (task.type == TaskType::Kernel)
-            d = costs.at(task.index, static_cast<ClockStep>(f)).time_s *
-                (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu]);
+          const double d =
+              task.type == TaskType::Kernel
+                  ? costs.at(task.index, static_cast<ClockStep>(f)).time_s *
+                        (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu])
+                  : to_seconds(context.collective_time[task.index]);
           finish[t] = start + d;
           longest = std::max(longest, finish[t]);
         }

@@ -22,20 +22,8 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", "0.01", 0, 1),
+    slowdown_budget_parameter("0.01"),
 };
-
-// The kernel tasks of each stream that has any, in stream order: one GPU's compute sequence each.
-std::vector<std::vector<TaskId>> kernel_sequences(const StepProgram& program) {
-  std::vector<std::vector<TaskId>> sequences;
-  for (StreamId s = 0; s < program.graph.stream_count(); ++s) {
-    std::vector<TaskId> seq;
-    for (TaskId t : program.graph.stream_tasks(s))
-      if (program.tasks[t].type == TaskType::Kernel) seq.push_back(t);
-    if (!seq.empty()) sequences.push_back(std::move(seq));
-  }
-  return sequences;
-}
 
 }  // namespace
 
@@ -80,9 +68,9 @@ class KernelDvfsPolicy final : public Policy {
  public:
   explicit KernelDvfsPolicy(double budget) : budget_(budget) {}
   ClockPlan plan(const PlanningContext& context) const override {
-    BestPlan best = phase_dvfs_search(context, budget_);
     const KernelCostTable costs(context.gpu, context.program);
-    const auto sequences = kernel_sequences(context.program);
+    BestPlan best = phase_dvfs_search(context, costs, budget_);
+    const auto sequences = gpu_kernel_sequences(context.program);
     const double transition_s = to_seconds(context.gpu.profile().clock_transition_ns);
     const double lambda = search_lambda(best, [&](double lambda) {
       ClockPlan plan = max_clock_plan(context.gpu, context.program);

@@ -26,7 +26,6 @@ class LockedClockPolicy final : public Policy {
 };
 
 std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
-  if (!r.has("clock")) r.quantity("clock", 0);  // reports the missing required parameter
   return std::make_unique<LockedClockPolicy>(read_supported_clock(r, "clock", gpu, 0));
 }
 

@@ -12,7 +12,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", "0.01", 0, 1),
+    slowdown_budget_parameter("0.01"),
 };
 
 class PassDvfsPolicy final : public Policy {

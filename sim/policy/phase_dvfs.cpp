@@ -18,7 +18,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", "0.01", 0, 1),
+    slowdown_budget_parameter("0.01"),
 };
 
 bool is_gemm(const Kernel& k) {
@@ -29,7 +29,7 @@ class PhaseDvfsPolicy final : public Policy {
  public:
   explicit PhaseDvfsPolicy(double budget) : budget_(budget) {}
   ClockPlan plan(const PlanningContext& context) const override {
-    BestPlan best = phase_dvfs_search(context, budget_);
+    BestPlan best = phase_dvfs_search(context, KernelCostTable(context.gpu, context.program), budget_);
     ClockPlan plan = best.plan();
     plan.notes.emplace_back("slowdown_budget", budget_);
     plan.notes.emplace_back("plans_simulated", best.evaluations());
@@ -42,9 +42,8 @@ class PhaseDvfsPolicy final : public Policy {
 
 }  // namespace
 
-BestPlan phase_dvfs_search(const PlanningContext& context, double budget) {
+BestPlan phase_dvfs_search(const PlanningContext& context, const KernelCostTable& costs, double budget) {
   const StepProgram& program = context.program;
-  const KernelCostTable costs(context.gpu, program);
   const int clocks = costs.clocks();
   // Per phase and clock: Σ over the step's kernel tasks (each standing for its GPU's multiplicity).
   std::array<std::vector<double>, 2> energy, time;

@@ -49,7 +49,7 @@ void add_scaled(StepRecord& to, const StepRecord& r, double times) {
   to.host_j += times * r.host_j;
 }
 
-double grams_to_kg(double joules, double pue, double g_per_kwh) {
+double co2e_kg_of(double joules, double pue, double g_per_kwh) {
   return joules * pue / 3.6e6 * g_per_kwh / 1e3;
 }
 
@@ -134,20 +134,63 @@ double percent_less(double baseline, double value) {
   return baseline > 0 ? 100.0 * (baseline - value) / baseline : 0.0;
 }
 
-// Everything one policy's run needs: its scenario (the original, or with the policy's batch and layout)
-// and the simulation of it.
-struct PolicySetting {
-  const Scenario* scenario;
-  ScenarioSimulation* simulation;
-  std::unique_ptr<Scenario> own_scenario;
-  std::unique_ptr<ScenarioSimulation> own_simulation;
-};
-
 StepOutcome simulate_one(StepSimulator& sim, const ClockPlan& plan) {
   check_stop();
   sim.reset(plan);
   const StepRecord r = sim.run_step(nullptr);
   return StepOutcome{seconds_to_time(r.time_s), r.energy_j};
+}
+
+void add_scaled(LayerEnergy& to, const LayerEnergy& l, double times) {
+  to.resize(l.size(), 0.0);
+  for (std::size_t k = 0; k < l.size(); ++k) to[k] += times * l[k];
+}
+
+// A run of back-to-back steps from t = 0: the simulated steps as simulated, the rest as the last one.
+RunTotals extrapolated_run(const std::vector<StepRecord>& steps, const std::vector<LayerEnergy>& step_layers,
+                           double run_steps, const GridIntensity& grid, double pue, LayerEnergy& run_layers) {
+  RunTotals totals;
+  const std::size_t simulated = std::min<std::size_t>(steps.size(), static_cast<std::size_t>(run_steps));
+  for (std::size_t i = 0; i < simulated; ++i) {
+    add_scaled(totals.run, steps[i], 1.0);
+    add_scaled(run_layers, step_layers[i], 1.0);
+  }
+  const double rest = std::max(0.0, run_steps - static_cast<double>(simulated));
+  add_scaled(totals.run, steps.back(), rest);
+  add_scaled(run_layers, step_layers.back(), rest);
+  totals.co2e_kg = co2e_kg_of(totals.run.energy_j, pue, grid.mean(0.0, totals.run.time_s));
+  totals.steps = run_steps;
+  return totals;
+}
+
+// A run laid out by a schedule: each segment's steps at its clock's steady step (one simulated step per
+// distinct clock), paused segments drawing nothing, wall time to the end of the last segment.
+RunTotals scheduled_run(StepSimulator& sim, const StepProgram& program,
+                        const std::vector<ScheduleSegment>& schedule, const GridIntensity& grid, double pue,
+                        LayerEnergy& run_layers) {
+  RunTotals totals;
+  std::vector<std::pair<int, std::pair<StepRecord, LayerEnergy>>> per_clock;
+  for (const ScheduleSegment& seg : schedule) {
+    auto it =
+        std::find_if(per_clock.begin(), per_clock.end(), [&](const auto& p) { return p.first == seg.clock; });
+    if (it == per_clock.end()) {
+      check_stop();
+      sim.reset(ClockPlan::uniform(program.tasks.size(), static_cast<std::size_t>(program.gpus),
+                                   static_cast<ClockStep>(seg.clock)));
+      LayerEnergy layers;
+      const StepRecord r = sim.run_step(nullptr, &layers);
+      per_clock.push_back({seg.clock, {r, layers}});
+      it = per_clock.end() - 1;
+    }
+    StepRecord part;
+    add_scaled(part, it->second.first, seg.steps);
+    add_scaled(totals.run, part, 1.0);
+    add_scaled(run_layers, it->second.second, seg.steps);
+    totals.co2e_kg += co2e_kg_of(part.energy_j, pue, grid.mean(seg.t0_s, seg.t1_s));
+    totals.steps += seg.steps;
+  }
+  totals.run.time_s = schedule.back().t1_s;
+  return totals;
 }
 
 }  // namespace
@@ -234,30 +277,32 @@ RunResult run_scenario(const Scenario& s) {
     return o;
   };
 
+  const StepOutcome base_outcome = simulate_one(base.sim, max_clock_plan(base.gpu, base.program));
   for (const PolicyChoice& choice : s.policies) {
     const Policy& policy = *choice.policy;
-    PolicySetting setting{&s, &base, nullptr, nullptr};
+    // A policy that chooses another batch or layout runs on a scenario and simulation of its own.
+    std::unique_ptr<Scenario> adapted;
+    std::unique_ptr<ScenarioSimulation> adapted_simulation;
     double run_steps = s.total_steps;
     if (const std::optional<Configuration> c = policy.configure(configurations);
         c && *c != configurations.current) {
-      setting.own_scenario = std::make_unique<Scenario>(s);
-      const std::string why = apply_configuration(*setting.own_scenario, *c);
+      adapted = std::make_unique<Scenario>(s);
+      const std::string why = apply_configuration(*adapted, *c);
       if (!why.empty())
         throw std::logic_error("policy " + choice.name + " chose an infeasible layout: " + why);
-      setting.own_simulation = std::make_unique<ScenarioSimulation>(*setting.own_scenario);
-      setting.scenario = setting.own_scenario.get();
-      setting.simulation = setting.own_simulation.get();
+      adapted_simulation = std::make_unique<ScenarioSimulation>(*adapted);
       // The same training goal: as far in loss when the convergence model is known, else as many samples.
       const double before = s.model.steps_to_target(s.global_batch);
       const double after = s.model.steps_to_target(c->global_batch);
       run_steps *= before > 0 ? after / before
                               : static_cast<double>(s.global_batch) / static_cast<double>(c->global_batch);
     }
-    const Scenario& ps = *setting.scenario;
-    ScenarioSimulation& simulation = *setting.simulation;
+    const Scenario& ps = adapted ? *adapted : s;
+    ScenarioSimulation& simulation = adapted_simulation ? *adapted_simulation : base;
     StepSimulator& sim = simulation.sim;
     auto evaluate = [&](const ClockPlan& plan) { return simulate_one(sim, plan); };
-    const StepOutcome baseline = evaluate(max_clock_plan(simulation.gpu, simulation.program));
+    const StepOutcome baseline =
+        adapted_simulation ? evaluate(max_clock_plan(simulation.gpu, simulation.program)) : base_outcome;
     const PlanningContext context{simulation.gpu, simulation.program,     evaluate,
                                   baseline,       sim.collective_times(), simulation.steady_time_factor};
     ClockPlan plan = policy.plan(context);
@@ -291,44 +336,10 @@ RunResult run_scenario(const Scenario& s) {
       pr.steps.push_back(sim.run_step(&pr.trace, &step_layers[static_cast<std::size_t>(i)]));
     }
     pr.layer_step_j = step_layers.back();
-    auto add_layers = [&](const LayerEnergy& l, double times) {
-      pr.layer_run_j.resize(l.size(), 0.0);
-      for (std::size_t k = 0; k < l.size(); ++k) pr.layer_run_j[k] += times * l[k];
-    };
-
-    RunTotals totals;
-    if (pr.schedule.empty()) {
-      const std::size_t simulated =
-          std::min<std::size_t>(pr.steps.size(), static_cast<std::size_t>(run_steps));
-      for (std::size_t i = 0; i < simulated; ++i) {
-        add_scaled(totals.run, pr.steps[i], 1.0);
-        add_layers(step_layers[i], 1.0);
-      }
-      const double rest = std::max(0.0, run_steps - static_cast<double>(simulated));
-      add_scaled(totals.run, pr.steps.back(), rest);
-      add_layers(step_layers.back(), rest);
-      totals.co2e_kg = grams_to_kg(totals.run.energy_j, ps.pue, grid.mean(0.0, totals.run.time_s));
-    } else {  // each segment's steps at its clock's steady step; paused segments draw nothing
-      std::vector<std::pair<int, std::pair<StepRecord, LayerEnergy>>> per_clock;
-      for (const ScheduleSegment& seg : pr.schedule) {
-        auto it = std::find_if(per_clock.begin(), per_clock.end(),
-                               [&](const auto& p) { return p.first == seg.clock; });
-        if (it == per_clock.end()) {
-          sim.reset(uniform(static_cast<ClockStep>(seg.clock)));
-          LayerEnergy l;
-          const StepRecord r = sim.run_step(nullptr, &l);
-          per_clock.push_back({seg.clock, {r, l}});
-          it = per_clock.end() - 1;
-        }
-        StepRecord part;
-        add_scaled(part, it->second.first, seg.steps);
-        add_scaled(totals.run, part, 1.0);
-        add_layers(it->second.second, seg.steps);
-        totals.co2e_kg += grams_to_kg(part.energy_j, ps.pue, grid.mean(seg.t0_s, seg.t1_s));
-      }
-      totals.run.time_s = pr.schedule.back().t1_s;  // wall time, pauses included
-    }
-    totals.steps = run_steps;
+    const RunTotals totals =
+        pr.schedule.empty()
+            ? extrapolated_run(pr.steps, step_layers, run_steps, grid, ps.pue, pr.layer_run_j)
+            : scheduled_run(sim, simulation.program, pr.schedule, grid, ps.pue, pr.layer_run_j);
     pr.summary = summarise(ps, simulation.program, simulation.gpu, pr.steps, plan, totals,
                            ClusterPower::of(ps, simulation.topology));
     result.policies.push_back(std::move(pr));

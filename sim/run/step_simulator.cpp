@@ -52,6 +52,17 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
     clocks_.push_back(
         {p.power.base_w + p.power.leakage_w_per_v * v, p.power.dynamic_w_per_v2_ghz * v * v * f * 1e-3});
   }
+  layer_slots_ = 2 * program.layer_names.size();
+  for (const Kernel& k : program.kernels)
+    layer_slots_ = std::max(layer_slots_, layer_slot(k.layer, k.pass) + 1);
+  for (const Collective& c : program.collectives)
+    layer_slots_ = std::max(layer_slots_, layer_slot(c.layer, c.pass) + 1);
+  // Each kernel's successor on its GPU, for plans that ready the next kernel's clock while the GPU idles;
+  // after its last kernel a GPU readies the next step's first.
+  next_kernel_.assign(program.tasks.size(), kNoTask);
+  for (const std::vector<TaskId>& sequence : gpu_kernel_sequences(program))
+    for (std::size_t i = 0; i < sequence.size(); ++i)
+      next_kernel_[sequence[i]] = sequence[(i + 1) % sequence.size()];
   std::unordered_map<CollectiveKey, std::pair<SimTime, double>, CollectiveKeyHash> cache;
   std::unordered_map<CollectiveKey, std::uint32_t, CollectiveKeyHash> phases_of;
   for (const Collective& c : program.collectives) {
@@ -113,35 +124,15 @@ void StepSimulator::reset(const ClockPlan& plan) {
         static_cast<ClockStep>(std::lround((f - p.clock_min_mhz) / p.clock_step_mhz));
   }
   wait_hold_ = plan.wait_hold;
-  next_kernel_.clear();
-  if (wait_hold_ == ClockPlan::kNextKernelClock) {  // task ids follow each GPU's compute-stream order
-    next_kernel_.assign(program_->tasks.size(), kNoTask);
-    std::vector<TaskId> first(static_cast<std::size_t>(program_->gpus), kNoTask), last(first);
-    for (TaskId t = 0; t < program_->tasks.size(); ++t) {
-      const StepTask& task = program_->tasks[t];
-      if (task.type != TaskType::Kernel) continue;
-      if (last[task.gpu] != kNoTask) next_kernel_[last[task.gpu]] = t;
-      if (first[task.gpu] == kNoTask) first[task.gpu] = t;
-      last[task.gpu] = t;
-    }
-    for (std::size_t g = 0; g < last.size();
-         ++g)  // after its last kernel, a GPU readies the next step's first
-      if (last[g] != kNoTask) next_kernel_[last[g]] = first[g];
-  }
-  wait_clock_.resize(static_cast<std::size_t>(program_->gpus));
-  wait_requested_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
+  wait_clock_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    wait_clock_[g] = idle_clock_[plan.wait_clock[g]];
-    state_[g].clock = wait_clock_[g];
+    state_[g].clock = idle_clock_[wait_clock_[g]];
     state_[g].requested = plan.wait_clock[g];
     state_[g].changed_at = -transition_;
     set_power(g);
   }
-  std::size_t slots = 2 * program_->layer_names.size();
-  for (const Kernel& k : program_->kernels) slots = std::max(slots, layer_slot(k.layer, k.pass) + 1);
-  for (const Collective& c : program_->collectives) slots = std::max(slots, layer_slot(c.layer, c.pass) + 1);
-  layer_j_.assign(slots, 0.0);
+  layer_j_.assign(layer_slots_, 0.0);
   now_ = 0;
   if (flows_) flows_->reset();
   next_wakeup_ = -1;
@@ -178,12 +169,11 @@ void StepSimulator::advance(std::uint32_t g, SimTime now) {
   GpuState& s = state_[g];
   // An idle GPU whose clock is not its wait clock moves there once it has been idle for the hold time:
   // its power changes at that instant, so the interval is integrated in two pieces.
-  if (!s.computing && wait_hold_ >= 0 && s.requested != wait_requested_[g] &&
-      now > s.idle_since + wait_hold_) {
+  if (!s.computing && wait_hold_ >= 0 && s.requested != wait_clock_[g] && now > s.idle_since + wait_hold_) {
     integrate(g, s.idle_since + wait_hold_);
     s.changed_at = s.idle_since + wait_hold_;
-    s.requested = wait_requested_[g];
-    s.clock = wait_clock_[g];
+    s.requested = wait_clock_[g];
+    s.clock = idle_clock_[s.requested];
     ++clock_changes_;
     set_power(g);
   }
@@ -310,7 +300,7 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     layer_j_[s.last_slot] += program_->gpu_multiplicity[t.gpu] * (s.energy_j - s.attributed_j);
     s.attributed_j = s.energy_j;
     // A planned clock change starts as soon as the GPU is idle (it needs the GPU's clocks to itself).
-    if (!next_kernel_.empty() && next_kernel_[task] != kNoTask &&
+    if (wait_hold_ == ClockPlan::kNextKernelClock && next_kernel_[task] != kNoTask &&
         timing_[next_kernel_[task]].requested != s.requested) {
       s.changed_at = std::max(now, s.changed_at + transition_);
       s.requested = timing_[next_kernel_[task]].requested;

@@ -129,15 +129,15 @@ class StepSimulator {
   std::vector<TaskTiming> timing_cache_;  // per (distinct kernel, clock step), kept between resets
   std::vector<SimTime> collective_time_;  // per collective
   std::vector<double> collective_link_j_;
-  std::vector<ClockStep> wait_clock_;      // per GPU, after the cap
-  std::vector<ClockStep> wait_requested_;  // per GPU, as planned
-  std::vector<ClockStep> idle_clock_;      // per clock step: where an idle GPU asked for it settles
+  std::vector<ClockStep> wait_clock_;  // per GPU, as planned (idle_clock_ gives it after the cap)
+  std::vector<ClockStep> idle_clock_;  // per clock step: where an idle GPU asked for it settles
   SimTime wait_hold_ = 0;
   static constexpr TaskId kNoTask = ~TaskId{0};
-  std::vector<TaskId> next_kernel_;  // per kernel task: the next kernel on its GPU (kNextKernelClock plans)
+  std::vector<TaskId> next_kernel_;  // per kernel task: the next kernel on its GPU (cyclic over the step)
   std::vector<GpuVariation> variation_;
   std::vector<double> slowdown_;  // per GPU, this step's kernel-time factor; empty if all are 1
   LayerEnergy layer_j_;           // since reset
+  std::size_t layer_slots_ = 0;   // entries of a LayerEnergy for this program
   std::vector<GpuState> state_;
   Executor executor_;
   SimTime now_ = 0;

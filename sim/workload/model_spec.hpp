@@ -34,7 +34,7 @@ struct ModelSpec {
   // global batch B needs S(B) = min_steps · (1 + critical_batch / B) steps. 0: not known.
   double dataset_samples = 0;  // samples in one epoch of the training set; 0: not given
   double critical_batch = 0;   // B_noise, in samples
-  double min_steps = 0;       // S_min
+  double min_steps = 0;        // S_min
   double steps_to_target(double batch) const {
     return critical_batch > 0 && min_steps > 0 ? min_steps * (1.0 + critical_batch / batch) : 0.0;
   }

@@ -5,6 +5,14 @@
 
 namespace wattsim {
 
+std::vector<std::vector<TaskId>> gpu_kernel_sequences(const StepProgram& program) {
+  std::vector<std::vector<TaskId>> sequences(static_cast<std::size_t>(program.gpus));
+  for (StreamId s = 0; s < program.graph.stream_count(); ++s)
+    for (TaskId t : program.graph.stream_tasks(s))
+      if (program.tasks[t].type == TaskType::Kernel) sequences[program.tasks[t].gpu].push_back(t);
+  return sequences;
+}
+
 void add_adam_optimizer(Workload& workload, double parameters) {
   // Mixed-precision Adam (Micikevicius et al. 2018; Kingma & Ba 2015): per parameter it reads the fp32
   // master weight, both moments and the gradient, and writes the three fp32 states and the 16-bit weight:

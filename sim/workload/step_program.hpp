@@ -96,6 +96,9 @@ struct StepProgram {
   double executed_gemm_flops_per_step = 0;  // every GEMM run, recomputation included, all GPUs
 };
 
+// The kernel tasks of each simulated GPU, in the order its compute stream runs them.
+std::vector<std::vector<TaskId>> gpu_kernel_sequences(const StepProgram& program);
+
 // Appends the optimizer step for `parameters` parameters held by one GPU to the workload.
 void add_adam_optimizer(Workload& workload, double parameters);
 
