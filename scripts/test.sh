@@ -18,7 +18,7 @@ $full || exit 0
 echo "== sanitizers: the whole suite under ASan + UBSan"
 cmake --preset asan -DWATTSIM_WERROR=ON
 cmake --build build-asan -j "$jobs"
-ctest --test-dir build-asan --output-on-failure -j "$jobs"
+ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE slow
 
 echo "== fuzzing: each target ${FUZZ_SECONDS:-60} s from tests/fuzz/corpus"
 cmake --preset fuzz

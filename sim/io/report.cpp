@@ -87,7 +87,9 @@ void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
     out << (i ? "," : "") << "\n    " << json_string(p.name) << ": {";
     for (std::size_t j = 0; j < p.summary.size(); ++j)
       out << (j ? ", " : "") << json_string(p.summary[j].name) << ": " << json_number(p.summary[j].value);
-    out << "}";
+    char fingerprint[24];
+    std::snprintf(fingerprint, sizeof fingerprint, "%016llx", static_cast<unsigned long long>(p.fingerprint));
+    out << ", \"fingerprint\": " << json_string(fingerprint) << "}";
   }
   out << "\n  },\n  \"comparison\": [";
   for (std::size_t i = 0; i < r.comparison.size(); ++i) {

@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "util/hash.hpp"
+
 namespace wattsim {
 
 TopologyBuilder::TopologyBuilder(const NodeProfile& node, const GpuProfile& gpu, int nodes) : nodes_(nodes) {
@@ -135,7 +137,7 @@ const Route& Topology::route(int src, int dst) const {
         choices.emplace_back(v, (*graph_)[*e].id);
     }
     // Deterministic ECMP: a hash of (source, destination, hop) picks among equal-cost next hops.
-    std::uint64_t h = key * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(hop) * 0xBF58476D1CE4E5B9ull;
+    std::uint64_t h = hash_mix(key, static_cast<std::uint64_t>(hop) * 0xBF58476D1CE4E5B9ull);
     h ^= h >> 31;
     const auto [v, link] = choices[h % choices.size()];
     append(r, link);

@@ -10,6 +10,7 @@
 #include "hardware/gpu_model.hpp"
 #include "run/interrupt.hpp"
 #include "run/step_simulator.hpp"
+#include "util/hash.hpp"
 #include "workload/model_family.hpp"
 
 namespace wattsim {
@@ -201,7 +202,7 @@ std::vector<GpuVariation> build_variation(const Scenario& s, const StepProgram& 
   for (std::size_t g = 0; g < v.size(); ++g) {
     const int rank = program.gpu_rank[g];
     // One random stream per GPU rank, so a GPU's chip is the same whatever else the scenario changes.
-    std::mt19937_64 rng(s.seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(rank));
+    std::mt19937_64 rng(hash_mix(s.seed, static_cast<std::uint64_t>(rank)));
     std::normal_distribution<double> normal(0.0, 1.0);
     const double z_time = normal(rng), z_power = normal(rng);
     v[g].time_factor = std::clamp(1.0 + s.speed_spread * z_time, 0.5, 2.0);
@@ -335,6 +336,7 @@ RunResult run_scenario(const Scenario& s) {
       check_stop();
       pr.steps.push_back(sim.run_step(&pr.trace, &step_layers[static_cast<std::size_t>(i)]));
     }
+    pr.fingerprint = sim.fingerprint();
     pr.layer_step_j = step_layers.back();
     const RunTotals totals =
         pr.schedule.empty()

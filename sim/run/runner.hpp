@@ -29,6 +29,7 @@ struct PolicyResult {
   std::vector<std::string> layer_names;
   LayerEnergy layer_step_j, layer_run_j;
   std::vector<ScheduleSegment> schedule;  // carbon-aware only
+  std::uint64_t fingerprint = 0;          // of the simulated steps' (time, task) completion sequence
 
   double metric(const std::string& name) const;
 };

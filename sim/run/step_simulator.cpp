@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "util/hash.hpp"
+
 namespace wattsim {
 
 ClusterPower ClusterPower::of(const Scenario& s, const Topology& topology) {
@@ -25,11 +27,11 @@ struct CollectiveKey {
 };
 struct CollectiveKeyHash {
   std::size_t operator()(const CollectiveKey& k) const {
-    std::size_t h = std::hash<double>()(k.bytes);
-    for (std::size_t v : {static_cast<std::size_t>(k.kind), static_cast<std::size_t>(k.first),
+    std::uint64_t h = std::hash<double>()(k.bytes);
+    for (std::uint64_t v : {static_cast<std::size_t>(k.kind), static_cast<std::size_t>(k.first),
                           static_cast<std::size_t>(k.size), static_cast<std::size_t>(k.stride),
                           static_cast<std::size_t>(k.last), k.copies})
-      h = h * 0x9E3779B97F4A7C15ull + v;
+      h = hash_mix(h, v);
     return h;
   }
 };
@@ -140,6 +142,7 @@ void StepSimulator::reset(const ClockPlan& plan) {
   peak_w_ = 0;
   clock_changes_ = 0;
   step_index_ = 0;
+  fingerprint_ = 0;
 }
 
 void StepSimulator::set_power(std::uint32_t g) {
@@ -285,6 +288,7 @@ void StepSimulator::wakeup(SimTime now) {
 }
 
 void StepSimulator::finish(TaskId task, SimTime now) {
+  fingerprint_ = hash_mix(hash_mix(fingerprint_, static_cast<std::uint64_t>(now)), task);
   const StepTask& t = program_->tasks[task];
   const GpuProfile& p = gpu_->profile();
   if (t.type == TaskType::Kernel) {

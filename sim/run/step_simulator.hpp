@@ -64,6 +64,9 @@ class StepSimulator {
   // Simulates one more step after the previous ones; trace and layers may be null.
   StepRecord run_step(Trace* trace, LayerEnergy* layers = nullptr);
   SimTime now() const { return now_; }
+  // A hash of every (time, task id) completion since reset, in order: equal fingerprints mean the same
+  // schedule, so a change to the engine or the models that moves any task shows up in the golden outputs.
+  std::uint64_t fingerprint() const { return fingerprint_; }
   // Per collective: its analytical duration (alone on the network).
   std::span<const SimTime> collective_times() const { return collective_time_; }
 
@@ -147,6 +150,7 @@ class StepSimulator {
   double peak_w_ = 0;
   std::uint64_t clock_changes_ = 0;
   std::uint32_t step_index_ = 0;
+  std::uint64_t fingerprint_ = 0;
   Trace* trace_ = nullptr;
 };
 
