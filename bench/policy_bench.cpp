@@ -5,7 +5,7 @@
 #include <string>
 
 #include "io/model_catalog.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
 #include "policy/policy.hpp"
 #include "run/runner.hpp"
 
@@ -30,10 +30,8 @@ void BM_PlanGpt3_175B(benchmark::State& state, const char* policy) {
   const wattsim::StepOutcome baseline = evaluate(wattsim::max_clock_plan(simulation.gpu, simulation.program));
   const wattsim::PlanningContext context{simulation.gpu, simulation.program, evaluate, baseline,
                                          simulation.sim.collective_times()};
-  wattsim::Diagnostics diagnostics("bench");
-  wattsim::MapReader none(YAML::Node(), policy, wattsim::PolicyRegistry::instance().find(policy)->parameters,
-                          diagnostics);
-  const auto planner = wattsim::PolicyRegistry::instance().find(policy)->make(none, s.gpu);
+  const auto planner = wattsim::instantiate(
+      {policy, wattsim::ParamValues(wattsim::PolicyRegistry::instance().find(policy)->parameters)}, s.gpu);
   simulations = 0;
   for (auto _ : state) benchmark::DoNotOptimize(planner->plan(context));
   state.counters["step_simulations"] =

@@ -7,7 +7,7 @@
 
 #include "hardware/gpu_model.hpp"
 #include "io/model_catalog.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
 #include "policy/policy.hpp"
 #include "run/runner.hpp"
 #include "run/step_simulator.hpp"
@@ -51,7 +51,7 @@ const wattsim::ModelCatalog& catalog() {
 void BM_Gpt3_175B_1024xA100(benchmark::State& state) {
   wattsim::Scenario s = wattsim::load_scenario(
       std::string(WATTSIM_BENCH_SOURCE_DIR) + "/scenarios/examples/gpt3-175b-1024xa100.yaml", catalog());
-  s.fidelity = state.range(0) ? wattsim::NetworkFidelity::Flow : wattsim::NetworkFidelity::Analytical;
+  s.network_backend = state.range(0) ? "flow" : "analytical";
   run_steps(state, s);
 }
 BENCHMARK(BM_Gpt3_175B_1024xA100)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);

@@ -3,7 +3,7 @@
 
 #include "hardware/gpu_model.hpp"
 #include "io/model_catalog.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
 #include "policy/policy.hpp"
 #include "run/runner.hpp"
 #include "run/step_simulator.hpp"

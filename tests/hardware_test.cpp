@@ -29,10 +29,10 @@ TEST(PowerModel, PowerRisesWithClockAtEveryActivity) {
     for (double alpha : {0.0, 0.05, 0.3, 1.0})
       for (double beta : {0.0, 0.5}) {
         double previous = -1;
-        for (int i = 0; i < p.clock_steps(); ++i) {
-          const double w = pm.draw(p.clock_at_step(i), alpha, beta).total_w;
+        for (int i = 0; i < p.clock_count(); ++i) {
+          const double w = pm.draw(p.clock_at(i), alpha, beta).total_w;
           if (alpha > 0)
-            EXPECT_GT(w, previous) << name << " at " << p.clock_at_step(i) << " MHz";
+            EXPECT_GT(w, previous) << name << " at " << p.clock_at(i) << " MHz";
           else
             EXPECT_GE(w, previous) << name;
           previous = w;
@@ -150,8 +150,8 @@ TEST(PowerCap, NeverExceededAndOnlyThrottlesWhenNeeded) {
 TEST(GpuProfile, ClockGridIncludesBothEnds) {
   for (const char* name : kGpus) {
     const GpuProfile p = test::gpu(name);
-    EXPECT_DOUBLE_EQ(p.clock_at_step(0), p.clock_min_mhz);
-    EXPECT_DOUBLE_EQ(p.clock_at_step(p.clock_steps() - 1), p.clock_max_mhz) << name;
+    EXPECT_DOUBLE_EQ(p.clock_at(0), p.clock_min_mhz);
+    EXPECT_DOUBLE_EQ(p.clock_at(p.clock_count() - 1), p.clock_max_mhz) << name;
     EXPECT_TRUE(p.supports_clock(p.clock_max_mhz));
     EXPECT_FALSE(p.supports_clock(p.clock_min_mhz + p.clock_step_mhz / 2));
   }

@@ -126,13 +126,13 @@ TEST(FlowFidelity, SymmetricAndFullSimulationsAgreeUnderContention) {
       "policies: [static]\nparallelism: {tp: 2, pp: 2, dp: 4, symmetric: ";
   const RunResult sym = run_scenario(test::scenario_from_text(base + "true}\n"));
   const RunResult full = run_scenario(test::scenario_from_text(base + "false}\n"));
-  EXPECT_NEAR(sym.policies[0].metric("step_time_s") / full.policies[0].metric("step_time_s"), 1.0, 0.005);
-  EXPECT_NEAR(sym.policies[0].metric("energy_per_step_j") / full.policies[0].metric("energy_per_step_j"), 1.0,
+  EXPECT_NEAR(sym.policies[0].metrics.step_time_s / full.policies[0].metrics.step_time_s, 1.0, 0.005);
+  EXPECT_NEAR(sym.policies[0].metrics.energy_per_step_j / full.policies[0].metrics.energy_per_step_j, 1.0,
               0.005);
   // With contention, flow fidelity is never faster than the contention-free analytical one.
   const std::string analytical = base.substr(0, base.find("network:")) + base.substr(base.find("workload:"));
   const RunResult a = run_scenario(test::scenario_from_text(analytical + "true}\n"));
-  EXPECT_GE(sym.policies[0].metric("step_time_s"), a.policies[0].metric("step_time_s") * (1 - 1e-9));
+  EXPECT_GE(sym.policies[0].metrics.step_time_s, a.policies[0].metrics.step_time_s * (1 - 1e-9));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "io/hdf5_writer.hpp"
+#include "io/hdf5_sink.hpp"
 #include "test_support.hpp"
 
 namespace wattsim {
@@ -50,31 +50,43 @@ std::vector<unsigned char> dataset_bytes(hid_t file, const char* path) {
 struct Written {
   Scenario scenario;
   RunResult result;
+  MemorySink traces;
 };
 
-Written write(const fs::path& path, const std::string& yaml) {
-  Written w{test::scenario_from_text(yaml), {}};
-  w.result = run_scenario(w.scenario);
-  write_results_hdf5(path.string(), w.scenario, w.result, OutputInfo{"test", "2026-01-01T00:00:00Z"});
+// Runs a scenario into an HDF5 file and, alongside, into memory.
+std::unique_ptr<Written> write(const fs::path& path, const std::string& yaml) {
+  auto w = std::make_unique<Written>();
+  w->scenario = test::scenario_from_text(yaml);
+  Hdf5Sink file(path.string(), w->scenario, OutputInfo{"test", "2026-01-01T00:00:00Z"});
+  SinkList sinks;
+  sinks.add(file);
+  sinks.add(w->traces);
+  w->result = run_scenario(w->scenario, sinks);
   return w;
 }
 
 TEST(Hdf5, RoundTripsSummariesAndTables) {
   const fs::path out = temp_dir() / "round.h5";
-  const Written w = write(out, test::tiny_gpt_yaml(2, "trace: full\n"));
+  const auto written = write(out, test::tiny_gpt_yaml(2, "trace: full\n"));
+  const Written& w = *written;
   const hid_t f = H5Fopen(out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(f, 0);
   for (const PolicyResult& p : w.result.policies) {
     const std::string path = "/policies/" + p.name + "/summary";
     const hid_t g = H5Gopen2(f, path.c_str(), H5P_DEFAULT);
     ASSERT_GE(g, 0) << path;
-    for (const Metric& m : p.summary) EXPECT_EQ(read_double_attribute(g, m.name.c_str()), m.value) << m.name;
+    for (const MetricField& m : metric_fields()) {
+      if (const auto v = m.get(p.metrics)) {
+        EXPECT_EQ(read_double_attribute(g, std::string(m.name).c_str()), *v) << m.name;
+      }
+    }
     H5Gclose(g);
     const auto steps = dataset_bytes(f, ("/policies/" + p.name + "/steps").c_str());
     EXPECT_EQ(steps.size() / p.steps.size() > 0, true);
     const hid_t events = H5Dopen2(f, ("/policies/" + p.name + "/events").c_str(), H5P_DEFAULT);
     const hid_t space = H5Dget_space(events);
-    EXPECT_EQ(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)), p.trace.events.size());
+    EXPECT_EQ(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)),
+              w.traces.trace(p.name).events.size());
     H5Sclose(space);
     H5Dclose(events);
   }

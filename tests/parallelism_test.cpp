@@ -106,7 +106,8 @@ TEST(Symmetry, OneGpuPerStageEqualsTheFullSimulation) {
   for (std::size_t i = 0; i < sym.policies.size(); ++i)
     for (const char* metric : {"step_time_s", "energy_per_step_j", "energy_gpu_busy_j", "energy_gpu_wait_j",
                                "energy_memory_j", "energy_network_j"}) {
-      const double a = sym.policies[i].metric(metric), b = full.policies[i].metric(metric);
+      const double a = *find_metric(metric)->get(sym.policies[i].metrics),
+                   b = *find_metric(metric)->get(full.policies[i].metrics);
       EXPECT_NEAR(a, b, 1e-9 * std::abs(b)) << sym.policies[i].name << " " << metric;
     }
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "config/scenario_rules.hpp"
 #include "energy/grid_intensity.hpp"
 #include "policy/kernel_dvfs.hpp"
 #include "run/runner.hpp"
@@ -36,12 +37,12 @@ std::string larger_pipeline_yaml(const std::string& extra) {
 
 double step_energy(const RunResult& r, const std::string& policy) {
   for (const PolicyResult& p : r.policies)
-    if (p.name == policy) return p.metric("energy_per_step_j");
+    if (p.name == policy) return p.metrics.energy_per_step_j;
   throw std::out_of_range(policy);
 }
 double step_time(const RunResult& r, const std::string& policy) {
   for (const PolicyResult& p : r.policies)
-    if (p.name == policy) return p.metric("step_time_s");
+    if (p.name == policy) return p.metrics.step_time_s;
   throw std::out_of_range(policy);
 }
 
@@ -74,7 +75,7 @@ TEST(KernelDvfs, ViterbiEqualsBruteForceOverEveryClockAssignment) {
       auto cost_of = [&](const std::vector<int>& f) {
         double c = 0;
         for (std::size_t i = 0; i < f.size(); ++i) {
-          const KernelCost& k = costs.at(static_cast<std::uint32_t>(i), static_cast<ClockStep>(f[i]));
+          const KernelCost& k = costs.at(static_cast<std::uint32_t>(i), static_cast<ClockIndex>(f[i]));
           c += 3.0 * (k.energy_j + lambda * k.time_s);
           if (i > 0 && f[i] != f[i - 1]) c += 3.0 * tau * (lambda + k.power_w());
         }
@@ -132,7 +133,7 @@ TEST(CriticalPath, NeverLengthensTheStepAndUsesAStragglersSlack) {
       "policies: [static, critical-path]\n")));
   EXPECT_LE(step_time(r, "critical-path"), step_time(r, "static"));
   EXPECT_LT(step_energy(r, "critical-path"), step_energy(r, "static"));
-  EXPECT_GT(r.policies[1].metric("blocks_slowed"), 0);
+  EXPECT_GT(r.policies[1].note("blocks_slowed"), 0);
 }
 
 TEST(SyncIdle, SavingIsWaitTimeTimesThePowerDifference) {
@@ -143,12 +144,13 @@ TEST(SyncIdle, SavingIsWaitTimeTimesThePowerDifference) {
                     "policies: [static, {sync-idle: {idle_clock: 345 MHz, hold: 0 s}}]\ntrace: full\n"));
   s.gpu.power.comm_activity = 0;
   s.gpu.power.comm_memory_utilisation = 0;
-  const RunResult r = run_scenario(s);
+  const auto traced = test::run_traced(s);
+  const RunResult& r = traced->result;
   const PolicyResult& base = r.policies[0];
-  const double step = base.metric("step_time_s");
+  const double step = base.metrics.step_time_s;
   ASSERT_EQ(step_time(r, "sync-idle"), step);
   std::vector<double> busy(r.gpu_rank.size(), 0.0);
-  for (const TraceEvent& e : base.trace.events)
+  for (const TraceEvent& e : traced->trace(0).events)
     if (e.kind != static_cast<std::uint8_t>(EventKind::Collective)) busy[e.gpu] += e.t1_s - e.t0_s;
   const GpuModel gpu(s.gpu, s.precision, s.power_cap_w);
   const double difference = gpu.power().wait(s.gpu.clock_max_mhz).total_w - gpu.power().wait(345).total_w;
@@ -167,20 +169,20 @@ TEST(AdaptiveBatch, ChoosesTheMinimumEnergyToTargetOverABruteForceGrid) {
       "training: {steps: 100, simulated_steps: 1}\npolicies: [static, {adaptive-batch: {max_factor: 4}}]\n";
   const Scenario s = test::scenario_from_text(yaml);
   const RunResult r = run_scenario(s);
-  const double chosen = r.policies[1].metric("energy_to_accuracy_j");
+  const double chosen = r.policies[1].metrics.energy_to_accuracy_j.value();
   // Every batch the policy may pick: dp × micro-batch (4, 2, 1) × microbatch count, up to 4 × 16.
   double best = std::numeric_limits<double>::infinity();
   for (int mbs : {4, 2, 1})
     for (int m = 1; 2 * mbs * m <= 64; ++m) {
       Scenario v = s;
-      ASSERT_EQ(apply_configuration(v, {2 * mbs * m, mbs, 1, 1, 2, 0}), "");
+      ASSERT_TRUE(apply_configuration(v, {2 * mbs * m, mbs, 1, 1, 2, 0}).empty());
       ScenarioSimulation sim(v);
       sim.sim.reset(max_clock_plan(sim.gpu, sim.program));
       const StepRecord step = sim.sim.run_step(nullptr);
       best = std::min(best, s.model.steps_to_target(2.0 * mbs * m) * step.energy_j);
     }
   EXPECT_NEAR(chosen, best, 1e-9 * best);
-  EXPECT_LE(chosen, r.policies[0].metric("energy_to_accuracy_j"));
+  EXPECT_LE(chosen, r.policies[0].metrics.energy_to_accuracy_j.value());
 }
 
 TEST(EveryPolicy, EnergyIsConservedInPartsAndInLayers) {
@@ -193,18 +195,18 @@ TEST(EveryPolicy, EnergyIsConservedInPartsAndInLayers) {
   ASSERT_EQ(r.policies.size(), 12u);
   for (const PolicyResult& p : r.policies) {
     SCOPED_TRACE(p.name);
-    const double total = p.metric("energy_j");
+    const double total = p.metrics.energy_j;
     double parts = 0;
     for (const char* part :
          {"energy_gpu_busy_j", "energy_gpu_wait_j", "energy_memory_j", "energy_network_j", "energy_host_j"})
-      parts += p.metric(part);
+      parts += *find_metric(part)->get(p.metrics);
     EXPECT_NEAR(parts, total, 1e-9 * total);
     double layers = 0;
     for (double e : p.layer_run_j) layers += e;
     EXPECT_NEAR(layers, total, 1e-9 * total);
     double step_layers = 0;
     for (double e : p.layer_step_j) step_layers += e;
-    EXPECT_NEAR(step_layers, p.metric("energy_per_step_j"), 1e-9 * total);
+    EXPECT_NEAR(step_layers, p.metrics.energy_per_step_j, 1e-9 * total);
   }
 }
 
@@ -215,9 +217,9 @@ TEST(CarbonAware, MeetsItsDeadlineAndEmitsNoMoreThanRunningNow) {
                     "}\npolicies: [static, {carbon-aware: {deadline: 40 h}}]\n")));
   const PolicyResult& now = r.policies[0];
   const PolicyResult& aware = r.policies[1];
-  ASSERT_LT(now.metric("run_time_s"), 40 * 3600.0);
-  EXPECT_LE(aware.metric("run_time_s"), 40 * 3600.0 + 1e-6);
-  EXPECT_LT(aware.metric("co2e_kg"), now.metric("co2e_kg"));
+  ASSERT_LT(now.metrics.run_time_s, 40 * 3600.0);
+  EXPECT_LE(aware.metrics.run_time_s, 40 * 3600.0 + 1e-6);
+  EXPECT_LT(aware.metrics.co2e_kg, now.metrics.co2e_kg);
   double steps = 0;
   for (const ScheduleSegment& seg : aware.schedule) steps += seg.steps;
   EXPECT_NEAR(steps, 2e6, 1e-6 * 2e6);

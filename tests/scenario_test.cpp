@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "io/quantity.hpp"
+#include "config/quantity.hpp"
 #include "test_support.hpp"
 
 namespace wattsim {
@@ -43,7 +43,7 @@ const std::string kGood =
 
 TEST(Scenario, GoodInputIsAcceptedWithUnitsConverted) {
   const Scenario s = test::scenario_from_text(kGood + "energy: {carbon_intensity: 0.2 kg/kWh}\n");
-  EXPECT_EQ(s.gpus, 2);
+  EXPECT_EQ(s.gpus_per_node_used, 2);
   EXPECT_EQ(s.plan.dp, 2);
   EXPECT_EQ(s.micro_batch, 32);
   EXPECT_EQ(s.microbatches(), 1);

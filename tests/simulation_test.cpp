@@ -31,17 +31,17 @@ TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
   // Every GPU simulated (no symmetry), so every participant records the collective.
   const Scenario s =
       test::scenario_from_text(test::tiny_gpt_yaml(8, "trace: full\nparallelism: {symmetric: false}\n"));
-  const RunResult r = run_scenario(s);
+  const auto traced = test::run_traced(s);
   const StepProgram program = build_step_program(s);
   ASSERT_FALSE(program.collectives.empty());
   const LinkCost link{s.gpu.nvlink_bandwidth_bps * s.node.link_efficiency, s.node.link_latency_s};
   std::size_t checked = 0;
-  for (const TraceEvent& e : r.policies.front().trace.events) {
+  for (const TraceEvent& e : traced->trace(0).events) {
     if (e.kind != static_cast<std::uint8_t>(EventKind::Collective) || e.step != 0) continue;
     ++checked;
     // Events do not carry the bucket; every bucket's time must match the closed form of one of them.
     bool matches = false;
-    for (const Collective& c : program.collectives)
+    for (const StepCollective& c : program.collectives)
       matches |= std::abs((e.t1_s - e.t0_s) - ring_allreduce_seconds(c.bytes, 8, link)) < 1e-9;
     EXPECT_TRUE(matches) << e.t1_s - e.t0_s;
   }
@@ -49,11 +49,13 @@ TEST(Simulation, CollectivesTakeTheirClosedFormTime) {
 }
 
 TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
-  const RunResult r = run(test::tiny_gpt_yaml(
-      4, "trace: full\ntraining: {steps: 3, simulated_steps: 3}\nparallelism: {symmetric: false}\n"));
-  for (const PolicyResult& p : r.policies) {
+  const auto traced = test::run_traced(test::scenario_from_text(test::tiny_gpt_yaml(
+      4, "trace: full\ntraining: {steps: 3, simulated_steps: 3}\nparallelism: {symmetric: false}\n")));
+  for (std::size_t i = 0; i < traced->result.policies.size(); ++i) {
+    const PolicyResult& p = traced->result.policies[i];
+    const MemorySink::Trace& trace = traced->trace(i);
     double integral = 0;
-    for (const PowerSegment& seg : p.trace.power) integral += seg.watts * (seg.t1_s - seg.t0_s);
+    for (const PowerSegment& seg : trace.power) integral += seg.watts * (seg.t1_s - seg.t0_s);
     double gpu_parts = 0, total = 0;
     for (const StepRecord& st : p.steps) {
       gpu_parts += st.gpu_busy_j + st.gpu_wait_j + st.memory_j;
@@ -62,20 +64,19 @@ TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
                   1e-9 * st.energy_j);
     }
     EXPECT_NEAR(integral, gpu_parts, 1e-9 * gpu_parts) << p.name;
-    const double parts = p.metric("energy_gpu_busy_j") + p.metric("energy_gpu_wait_j") +
-                         p.metric("energy_memory_j") + p.metric("energy_network_j") +
-                         p.metric("energy_host_j");
-    EXPECT_NEAR(p.metric("energy_j"), parts, 1e-9 * parts);
-    EXPECT_NEAR(p.metric("energy_j"), total, 1e-9 * total);  // 3 steps simulated, 3 in the run
+    const double parts = p.metrics.energy_gpu_busy_j + p.metrics.energy_gpu_wait_j +
+                         p.metrics.energy_memory_j + p.metrics.energy_network_j + p.metrics.energy_host_j;
+    EXPECT_NEAR(p.metrics.energy_j, parts, 1e-9 * parts);
+    EXPECT_NEAR(p.metrics.energy_j, total, 1e-9 * total);  // 3 steps simulated, 3 in the run
     // Kernel energies are pieces of the same integral, and cannot exceed it.
     double kernels = 0;
-    for (const TraceEvent& e : p.trace.events)
+    for (const TraceEvent& e : trace.events)
       if (e.kind != static_cast<std::uint8_t>(EventKind::Collective)) kernels += e.energy_j;
     EXPECT_GT(kernels, 0);
     EXPECT_LE(kernels, integral * (1 + 1e-12));
     // Power segments of one GPU tile the run without gaps or overlaps.
     double covered = 0;
-    for (const PowerSegment& seg : p.trace.power)
+    for (const PowerSegment& seg : trace.power)
       if (seg.gpu == 0) covered += seg.t1_s - seg.t0_s;
     double run_time = 0;
     for (const StepRecord& st : p.steps) run_time += st.time_s;
@@ -87,33 +88,34 @@ TEST(Simulation, RunEnergyExtrapolatesTheSteadyStep) {
   const RunResult r = run(test::tiny_gpt_yaml(2, "training: {steps: 1000, simulated_steps: 2}\n"));
   const PolicyResult& p = r.policies.front();
   const double expected = p.steps[0].energy_j + p.steps[1].energy_j + 998 * p.steps[1].energy_j;
-  EXPECT_NEAR(p.metric("energy_j"), expected, 1e-9 * expected);
-  EXPECT_NEAR(p.metric("gpu_hours"), p.metric("run_time_s") * 2 / 3600, 1e-12);
+  EXPECT_NEAR(p.metrics.energy_j, expected, 1e-9 * expected);
+  EXPECT_NEAR(p.metrics.gpu_hours, p.metrics.run_time_s * 2 / 3600, 1e-12);
 }
 
 TEST(Simulation, IdenticalInputsGiveBitIdenticalResults) {
   const std::string yaml = test::tiny_gpt_yaml(4, "trace: full\n");
-  const RunResult a = run(yaml), b = run(yaml);
-  ASSERT_EQ(a.policies.size(), b.policies.size());
-  for (std::size_t i = 0; i < a.policies.size(); ++i) {
-    const auto& pa = a.policies[i].trace;
-    const auto& pb = b.policies[i].trace;
+  const auto a = test::run_traced(test::scenario_from_text(yaml));
+  const auto b = test::run_traced(test::scenario_from_text(yaml));
+  ASSERT_EQ(a->result.policies.size(), b->result.policies.size());
+  for (std::size_t i = 0; i < a->result.policies.size(); ++i) {
+    const auto& pa = a->trace(i);
+    const auto& pb = b->trace(i);
     EXPECT_FALSE(pa.power.empty());
     EXPECT_TRUE(pa.power == pb.power);  // field by field, doubles compared exactly
     EXPECT_TRUE(pa.events == pb.events);
-    for (std::size_t m = 0; m < a.policies[i].summary.size(); ++m)
-      EXPECT_EQ(a.policies[i].summary[m].value, b.policies[i].summary[m].value)
-          << a.policies[i].summary[m].name;
+    EXPECT_EQ(a->result.policies[i].fingerprint, b->result.policies[i].fingerprint);
+    for (const MetricField& m : metric_fields())
+      EXPECT_EQ(m.get(a->result.policies[i].metrics), m.get(b->result.policies[i].metrics)) << m.name;
   }
 }
 
 TEST(Simulation, WaitingGpuDrawsWaitPowerAtItsClock) {
   const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4, "trace: full\n"));
-  const RunResult r = run_scenario(s);
+  const auto traced = test::run_traced(s);
   const PowerModel pm(s.gpu);
   // Gaps between kernels on GPU 0 with no collective running are waits.
-  const auto& events = r.policies.front().trace.events;
-  const auto& power = r.policies.front().trace.power;
+  const auto& events = traced->trace(0).events;
+  const auto& power = traced->trace(0).power;
   std::size_t waits = 0;
   for (const PowerSegment& seg : power) {
     if (seg.gpu != 0) continue;
@@ -134,10 +136,11 @@ TEST(Simulation, PowerCapIsNeverExceeded) {
         "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 2048, heads: 16, vocab: 8192, "
         "seq_len: 1024}\n  global_batch: 32\n  micro_batch: 2\ntrace: full\n";
     const Scenario s = test::scenario_from_text(yaml);
-    const RunResult capped = run_scenario(s);
-    for (const PolicyResult& p : capped.policies) {
-      for (const PowerSegment& seg : p.trace.power) ASSERT_LE(seg.watts, s.power_cap_w + 1e-9) << cap;
-      EXPECT_LE(p.metric("peak_gpu_power_w"), s.power_cap_w + 1e-9);
+    const auto capped = test::run_traced(s);
+    for (std::size_t i = 0; i < capped->result.policies.size(); ++i) {
+      for (const PowerSegment& seg : capped->trace(i).power)
+        ASSERT_LE(seg.watts, s.power_cap_w + 1e-9) << cap;
+      EXPECT_LE(capped->result.policies[i].metrics.peak_gpu_power_w, s.power_cap_w + 1e-9);
     }
   }
 }
@@ -148,7 +151,7 @@ TEST(Simulation, LowerCapSlowsComputeBoundWork) {
         "name: c\nhardware: {gpu: A100-SXM4-80GB, gpus: 1, power_cap: " + std::string(cap) +
         "}\nworkload:\n  model: {family: gpt, layers: 2, hidden: 4096, heads: 32, vocab: 8192, "
         "seq_len: 2048}\n  global_batch: 4\n  micro_batch: 4\npolicies: [static]\n";
-    return run(yaml).policies.front().metric("step_time_s");
+    return run(yaml).policies.front().metrics.step_time_s;
   };
   EXPECT_LT(step_time("400 W"), step_time("250 W"));
   EXPECT_LT(step_time("250 W"), step_time("150 W"));
@@ -166,8 +169,8 @@ TEST_P(ExampleScenario, PassDvfsSavesWithinItsBudget) {
   for (std::size_t i = 1; i < r.policies.size(); ++i) {
     const PolicyResult& p = r.policies[i];
     if (p.name != "pass-dvfs") continue;
-    EXPECT_LE(p.metric("energy_per_step_j"), base.metric("energy_per_step_j"));
-    EXPECT_LE(p.metric("step_time_s"), base.metric("step_time_s") * (1 + p.metric("slowdown_budget")) + 1e-9);
+    EXPECT_LE(p.metrics.energy_per_step_j, base.metrics.energy_per_step_j);
+    EXPECT_LE(p.metrics.step_time_s, base.metrics.step_time_s * (1 + p.note("slowdown_budget")) + 1e-9);
     EXPECT_GE(r.comparison[i].energy_saving_pct, 0.0);
   }
 }
@@ -178,8 +181,8 @@ INSTANTIATE_TEST_SUITE_P(Examples, ExampleScenario,
 
 TEST(PassDvfs, ZeroBudgetNeverSlows) {
   const RunResult r = run(test::tiny_gpt_yaml(2, "policies: [static, {pass-dvfs: {slowdown_budget: 0}}]\n"));
-  EXPECT_LE(r.policies[1].metric("step_time_s"), r.policies[0].metric("step_time_s"));
-  EXPECT_LE(r.policies[1].metric("energy_j"), r.policies[0].metric("energy_j"));
+  EXPECT_LE(r.policies[1].metrics.step_time_s, r.policies[0].metrics.step_time_s);
+  EXPECT_LE(r.policies[1].metrics.energy_j, r.policies[0].metrics.energy_j);
 }
 
 TEST(PassDvfs, LargerBudgetSavesAtLeastAsMuch) {
@@ -216,16 +219,15 @@ TEST(PowerCapPolicy, LowerLimitsTradeTimeForEnergyAsPublished) {
         "workload: {model: resnet-50, precision: fp16, global_batch: 256, micro_batch: 256}\n"
         "trace: full\npolicies: [static, {power-cap: {fraction: " +
         std::to_string(watts / 300.0) + "}}]\n";
-    return run_scenario(test::scenario_from_text(yaml));
+    return test::run_traced(test::scenario_from_text(yaml));
   };
-  const RunResult at250 = run_at(limits[6]), at150 = run_at(limits[2]);
-  const PolicyResult &p250 = at250.policies[1], &p150 = at150.policies[1];
-  EXPECT_GT(p150.metric("step_time_s"), p250.metric("step_time_s"));
-  EXPECT_LT(
-      p150.metric("energy_gpu_busy_j") + p150.metric("energy_gpu_wait_j") + p150.metric("energy_memory_j"),
-      p250.metric("energy_gpu_busy_j") + p250.metric("energy_gpu_wait_j") + p250.metric("energy_memory_j"));
-  for (const PowerSegment& seg : p150.trace.power) ASSERT_LE(seg.watts, 150.0 + 1e-6);
-  EXPECT_EQ(p150.metric("power_cap_w"), 150.0);
+  const auto at250 = run_at(limits[6]), at150 = run_at(limits[2]);
+  const PolicyResult &p250 = at250->result.policies[1], &p150 = at150->result.policies[1];
+  EXPECT_GT(p150.metrics.step_time_s, p250.metrics.step_time_s);
+  EXPECT_LT(p150.metrics.energy_gpu_busy_j + p150.metrics.energy_gpu_wait_j + p150.metrics.energy_memory_j,
+            p250.metrics.energy_gpu_busy_j + p250.metrics.energy_gpu_wait_j + p250.metrics.energy_memory_j);
+  for (const PowerSegment& seg : at150->trace(1).power) ASSERT_LE(seg.watts, 150.0 + 1e-6);
+  EXPECT_EQ(p150.note("power_cap_w"), 150.0);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "io/model_catalog.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
+#include "run/runner.hpp"
 
 namespace wattsim::test {
 
@@ -20,6 +21,18 @@ inline std::string source_dir() {
 // A file of published figures kept in tests/data/published (hardware.yaml, power.yaml, ...).
 inline YAML::Node published(const std::string& name) {
   return YAML::LoadFile(source_dir() + "/tests/data/published/" + name);
+}
+
+// A run with its trace kept in memory: traces.traces()[i] is policy i's.
+struct TracedRun {
+  RunResult result;
+  MemorySink traces;
+  const MemorySink::Trace& trace(std::size_t policy) const { return traces.traces().at(policy); }
+};
+inline std::unique_ptr<TracedRun> run_traced(const Scenario& s) {
+  auto t = std::make_unique<TracedRun>();
+  t->result = run_scenario(s, t->traces);
+  return t;
 }
 
 inline Scenario scenario_from_text(const std::string& text) {

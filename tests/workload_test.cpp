@@ -87,7 +87,7 @@ TEST(DataParallel, BucketsCoverEveryGradientOnce) {
   plan.symmetric = false;
   const StepProgram p = build_step(w, plan);
   double reduced = 0;
-  for (const Collective& c : p.collectives) reduced += c.bytes;
+  for (const StepCollective& c : p.collectives) reduced += c.bytes;
   EXPECT_DOUBLE_EQ(reduced, w.parameters * plan.gradient_bytes_per_parameter);
   EXPECT_GT(p.collectives.size(), 5u);
   std::size_t kernel_tasks = 0;

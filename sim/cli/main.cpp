@@ -2,18 +2,22 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "config/scenario_schema.hpp"
 #include "hardware/gpu_model.hpp"
-#include "io/hdf5_writer.hpp"
+#include "io/hdf5_sink.hpp"
 #include "io/model_catalog.hpp"
 #include "io/report.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
 #include "network/fabric.hpp"
+#include "network/network_backend.hpp"
 #include "network/network_model.hpp"
 #include "policy/policy.hpp"
 #include "run/interrupt.hpp"
@@ -40,7 +44,7 @@ const char* kUsage =
     "commands:\n"
     "  run SCENARIO [-o OUT.h5] [--summary table|json]   simulate every policy of a scenario\n"
     "  validate SCENARIO...                              check scenarios, report every error\n"
-    "  list gpus|nodes|fabrics|workloads|families|algorithms|policies|parameters\n"
+    "  list gpus|nodes|fabrics|workloads|families|algorithms|fidelities|policies|parameters\n"
     "\n"
     "options:\n"
     "  -h, --help       this text (or `wattsim <command> --help`)\n"
@@ -88,12 +92,16 @@ int command_run(const std::vector<std::string>& args) {
   if (summary != "table" && summary != "json" && summary != "none")
     throw po::error("--summary must be table, json or none");
   const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog_for(vm));
-  const RunResult result = run_scenario(scenario);
-  if (vm.count("output"))
-    write_results_hdf5(vm["output"].as<std::string>(), scenario, result,
-                       OutputInfo{WATTSIM_VERSION, now_iso8601()});
-  if (summary == "table") print_table(std::cout, scenario, result);
-  if (summary == "json") print_json(std::cout, scenario, result);
+  SinkList sinks;
+  std::optional<Hdf5Sink> file;
+  if (vm.count("output")) {
+    file.emplace(vm["output"].as<std::string>(), scenario, OutputInfo{WATTSIM_VERSION, now_iso8601()});
+    sinks.add(*file);
+  }
+  SummaryPrinter printer(std::cout, scenario,
+                         summary == "json" ? SummaryPrinter::Format::Json : SummaryPrinter::Format::Table);
+  if (summary != "none") sinks.add(printer);
+  run_scenario(scenario, sinks);
   if (vm.count("output") && summary == "table")
     std::cout << "wrote " << vm["output"].as<std::string>() << "\n";
   return kOk;
@@ -110,8 +118,8 @@ int command_validate(const std::vector<std::string>& args) {
   for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
     try {
       const Scenario s = load_scenario(file, catalog);
-      std::cout << file << ": ok (" << s.model.name << " on " << s.total_gpus() << " x " << s.gpu.name << ", "
-                << s.policies.size() << " policies)\n";
+      std::cout << file << ": ok (" << s.model.name << " on " << s.cluster_gpus() << " x " << s.gpu.name
+                << ", " << s.policies.size() << " policies)\n";
     } catch (const InputError& e) {
       report_input_error(e);
       status = kBadInput;
@@ -124,75 +132,102 @@ void print_entries(const std::vector<CatalogEntry>& entries) {
   for (const auto& e : entries) std::printf("  %-22s %s\n", e.name.c_str(), e.description.c_str());
 }
 
-int command_list(const std::vector<std::string>& args) {
-  std::string what = args.empty() ? "" : args[0];
-  std::string models = ModelCatalog::default_dir();
-  for (std::size_t i = 1; i + 1 < args.size(); ++i)
-    if (args[i] == "--models") models = args[i + 1];
-  const ModelCatalog catalog(models);
-  if (what == "gpus") {
-    for (const auto& e : catalog.gpus()) {
-      try {
-        const GpuProfile p = load_gpu_profile(e.file);
-        std::printf(
-            "  %-18s %s\n  %-18s %.0f-%.0f MHz, TDP %.0f W, idle %.0f W; power model P_base %.1f W, "
-            "k_leak %.1f W/V, C_eff %.1f W/(V^2 GHz), P_mem %.1f W, wait activity %.3f\n",
-            p.name.c_str(), p.description.c_str(), "", p.clock_min_mhz, p.clock_max_mhz, p.tdp_w, p.idle_w,
-            p.power.base_w, p.power.leakage_w_per_v, p.power.dynamic_w_per_v2_ghz, p.power.memory_w,
-            p.power.wait_activity);
-      } catch (const InputError& err) {
-        std::printf("  %-18s (invalid: %s)\n", e.name.c_str(), err.what());
-      }
+template <class Registry>
+void print_registry(const Registry& registry) {
+  for (const auto& e : registry.all()) std::printf("  %-22s %s\n", e.name.c_str(), e.description.c_str());
+}
+
+void print_gpus(const ModelCatalog& catalog) {
+  for (const auto& e : catalog.gpus()) {
+    try {
+      const GpuProfile p = load_gpu_profile(e.file);
+      std::printf(
+          "  %-18s %s\n  %-18s %.0f-%.0f MHz, TDP %.0f W, idle %.0f W; power model P_base %.1f W, "
+          "k_leak %.1f W/V, C_eff %.1f W/(V^2 GHz), P_mem %.1f W, wait activity %.3f\n",
+          p.name.c_str(), p.description.c_str(), "", p.clock_min_mhz, p.clock_max_mhz, p.tdp_w, p.idle_w,
+          p.power.base_w, p.power.leakage_w_per_v, p.power.dynamic_w_per_v2_ghz, p.power.memory_w,
+          p.power.wait_activity);
+    } catch (const InputError& err) {
+      std::printf("  %-18s (invalid: %s)\n", e.name.c_str(), err.what());
     }
-  } else if (what == "nodes") {
-    print_entries(catalog.nodes());
-  } else if (what == "workloads") {
-    print_entries(catalog.workloads());
-  } else if (what == "fabrics") {
-    std::printf("fabric kinds (hardware.fabric):\n");
-    for (const auto& f : FabricRegistry::instance().all())
-      std::printf("  %-22s %s\n", f.name.c_str(), f.description.c_str());
-    std::printf("fabric profiles (hardware.fabric_profile):\n");
-    print_entries(catalog.fabrics());
-  } else if (what == "algorithms") {
-    for (const auto& a : CollectiveAlgorithmRegistry::instance().all())
-      std::printf("  %-22s %s\n", a.name.c_str(), a.description.c_str());
-  } else if (what == "families") {
-    for (const auto& f : ModelFamilyRegistry::instance().all())
-      std::printf("  %-22s %s\n", f.name.c_str(), f.description.c_str());
-  } else if (what == "policies") {
-    for (const auto& p : PolicyRegistry::instance().all()) {
-      std::printf("  %-22s %s\n", p.name.c_str(), p.description.c_str());
-      for (const ParamSpec& s : p.parameters)
-        std::printf("  %-22s   %s (%s, default %s): %s\n", "", std::string(s.key).c_str(),
-                    std::string(type_name(s)).c_str(), std::string(s.default_text).c_str(),
-                    std::string(s.help).c_str());
-    }
-  } else if (what == "parameters" && args.size() > 1 && args[1] == "--markdown") {
-    for (const SchemaSection& section : scenario_schema()) {
+  }
+}
+
+// The type column of the reference: the type, and the allowed values where they are listed.
+std::string type_text(const ParamSpec& s) {
+  const std::string choices = choices_text(s);
+  return choices.empty() ? std::string(type_name(s)) : "one of: " + choices;
+}
+
+void print_parameter_rows(std::span<const ParamSpec> parameters, bool markdown) {
+  for (const ParamSpec& s : parameters) {
+    const std::string type = type_text(s), def = default_description(s);
+    if (markdown)
+      std::printf("| `%s` | %s | %s | %s |\n", std::string(s.key).c_str(), type.c_str(), def.c_str(),
+                  std::string(s.help).c_str());
+    else
+      std::printf("  %-18s %-24s default %-22s %s\n", std::string(s.key).c_str(), type.c_str(), def.c_str(),
+                  std::string(s.help).c_str());
+  }
+}
+
+// The scenario reference, section by section, then each policy's parameters.
+void print_parameters(bool markdown) {
+  std::vector<SchemaSection> sections = scenario_sections();
+  for (const PolicyInfo& p : PolicyRegistry::instance().all())
+    if (!p.parameters.empty()) sections.push_back({"policies: " + p.name, p.parameters});
+  for (const SchemaSection& section : sections) {
+    if (markdown)
       std::printf("\n### %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
                   section.name.c_str());
-      for (const ParamSpec& s : section.parameters)
-        std::printf(
-            "| `%s` | %s | %s | %s |\n", std::string(s.key).c_str(), std::string(type_name(s)).c_str(),
-            s.default_text.empty() ? (s.optional ? "—" : "required") : std::string(s.default_text).c_str(),
-            std::string(s.help).c_str());
-    }
-  } else if (what == "parameters") {
-    for (const SchemaSection& section : scenario_schema()) {
+    else
       std::printf("%s\n", section.name.c_str());
-      for (const ParamSpec& s : section.parameters)
-        std::printf("  %-18s %-16s default %-22s %s\n", std::string(s.key).c_str(),
-                    std::string(type_name(s)).c_str(),
-                    s.default_text.empty() ? (s.optional ? "(none)" : "(required)")
-                                           : std::string(s.default_text).c_str(),
-                    std::string(s.help).c_str());
-    }
-  } else {
-    throw po::error(
-        "list takes one of: gpus, nodes, fabrics, workloads, families, algorithms, policies, parameters");
+    print_parameter_rows(section.parameters, markdown);
   }
-  return kOk;
+}
+
+void print_policies() {
+  for (const PolicyInfo& p : PolicyRegistry::instance().all()) {
+    std::printf("  %-22s %s\n", p.name.c_str(), p.description.c_str());
+    for (const ParamSpec& s : p.parameters)
+      std::printf("  %-22s   %s (%s, default %s): %s\n", "", std::string(s.key).c_str(), type_text(s).c_str(),
+                  default_description(s).c_str(), std::string(s.help).c_str());
+  }
+}
+
+int command_list(const std::vector<std::string>& args) {
+  po::options_description opts("wattsim list WHAT");
+  opts.add_options()("what", po::value<std::string>(), "what to list")(
+      "markdown", "parameters: as the Markdown reference of docs/scenario.md");
+  po::variables_map vm;
+  if (!parse(args, opts, "what", 1, vm)) return kOk;
+  const std::string what = vm.count("what") ? vm["what"].as<std::string>() : "";
+  const ModelCatalog catalog = catalog_for(vm);
+  const std::vector<std::pair<std::string, std::function<void()>>> listings = {
+      {"gpus", [&] { print_gpus(catalog); }},
+      {"nodes", [&] { print_entries(catalog.nodes()); }},
+      {"fabrics",
+       [&] {
+         std::printf("fabric kinds (hardware.fabric):\n");
+         print_registry(FabricRegistry::instance());
+         std::printf("fabric profiles (hardware.fabric_profile):\n");
+         print_entries(catalog.fabrics());
+       }},
+      {"workloads", [&] { print_entries(catalog.workloads()); }},
+      {"families", [] { print_registry(ModelFamilyRegistry::instance()); }},
+      {"algorithms", [] { print_registry(CollectiveAlgorithmRegistry::instance()); }},
+      {"fidelities", [] { print_registry(NetworkBackendRegistry::instance()); }},
+      {"policies", print_policies},
+      {"parameters", [&] { print_parameters(vm.count("markdown") > 0); }},
+  };
+  for (const auto& [name, print] : listings)
+    if (name == what) {
+      print();
+      return kOk;
+    }
+  std::string names;
+  for (const auto& listing : listings) names += (names.empty() ? "" : ", ") + listing.first;
+  throw po::error("list takes one of: " + names);
 }
 
 }  // namespace

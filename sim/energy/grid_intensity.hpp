@@ -11,6 +11,11 @@ struct IntensityInterval {
   double g_per_kwh;
 };
 
+// CO2e of `joules` drawn by the IT equipment, in a facility of this PUE, at a grid intensity in g/kWh.
+inline double co2e_kg(double joules, double pue, double g_per_kwh) {
+  return joules * pue / 3.6e6 * g_per_kwh / 1e3;
+}
+
 class GridIntensity {
  public:
   explicit GridIntensity(double constant_g_per_kwh) : constant_(constant_g_per_kwh) {}

@@ -61,13 +61,20 @@ struct GpuProfile {
   KernelEfficiency efficiency;
 
   // Number of clock steps from clock_min to clock_max inclusive.
-  int clock_steps() const {
+  int clock_count() const {
     return static_cast<int>((clock_max_mhz - clock_min_mhz) / clock_step_mhz + 0.5) + 1;
   }
-  double clock_at_step(int i) const { return clock_min_mhz + i * clock_step_mhz; }
+  double clock_at(int i) const { return clock_min_mhz + i * clock_step_mhz; }
   // The nearest supported clock at or below f.
   double snap_clock(double f_mhz) const;
   bool supports_clock(double f_mhz) const;
+  // The index of a supported clock (clock_min + i·step).
+  int index_of(double f_mhz) const;
+  bool supports(Precision p) const { return tensor_peak_flops[static_cast<std::size_t>(p)] > 0; }
 };
+
+// Why the board power limit cannot be set to cap_w on this GPU ("400 W is outside what ... accepts"), or
+// "" if it can: between the lowest settable limit and TDP, and above idle power (or it could never be met).
+std::string power_cap_problem(const GpuProfile& gpu, double cap_w);
 
 }  // namespace wattsim

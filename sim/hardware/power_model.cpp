@@ -15,15 +15,18 @@ double PowerModel::voltage_v(double clock_mhz) const {
   return lo->voltage_v + w * (hi->voltage_v - lo->voltage_v);
 }
 
-PowerDraw PowerModel::draw(double clock_mhz, double activity, double memory_utilisation) const {
+PowerTerms PowerModel::terms(double clock_mhz) const {
   const PowerCoefficients& c = profile_->power;
   const double v = voltage_v(clock_mhz);
+  return {c.base_w + c.leakage_w_per_v * v, c.dynamic_w_per_v2_ghz * v * v * clock_mhz * 1e-3, c.memory_w};
+}
+
+PowerDraw PowerModel::draw(const PowerTerms& t, double activity, double memory_utilisation, double scale) {
   const double alpha = std::clamp(activity, 0.0, 1.0);
   const double beta = std::clamp(memory_utilisation, 0.0, 1.0);
   PowerDraw d;
-  d.memory_w = beta * c.memory_w;
-  d.total_w = c.base_w + c.leakage_w_per_v * v + alpha * c.dynamic_w_per_v2_ghz * v * v * (clock_mhz * 1e-3) +
-              d.memory_w;
+  d.memory_w = beta * t.memory_w * scale;
+  d.total_w = (t.static_w + alpha * t.dynamic_w) * scale + d.memory_w;
   return d;
 }
 

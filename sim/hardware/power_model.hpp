@@ -15,13 +15,26 @@ struct PowerDraw {
   double memory_w = 0;  // the β·P_mem part, reported as the "memory" energy share
 };
 
+// The law's parts at one clock: P = static + α·dynamic + β·memory.
+struct PowerTerms {
+  double static_w = 0;   // P_base + k_leak·V(f)
+  double dynamic_w = 0;  // C_eff·V(f)²·f, a dense GEMM's switching power (α = 1)
+  double memory_w = 0;   // P_mem, the HBM interface at full bandwidth (β = 1)
+};
+
 class PowerModel {
  public:
   explicit PowerModel(const GpuProfile& profile) : profile_(&profile) {}
 
   double voltage_v(double clock_mhz) const;
-  // activity α in [0, 1] relative to a dense tensor GEMM; memory_utilisation β in [0, 1] of peak bandwidth.
-  PowerDraw draw(double clock_mhz, double activity, double memory_utilisation) const;
+  PowerTerms terms(double clock_mhz) const;
+  // The law itself, the only place it is written: activity α in [0, 1] relative to a dense tensor GEMM,
+  // memory_utilisation β in [0, 1] of peak bandwidth, and a chip's power factor (per-GPU variation).
+  static PowerDraw draw(const PowerTerms& terms, double activity, double memory_utilisation,
+                        double scale = 1.0);
+  PowerDraw draw(double clock_mhz, double activity, double memory_utilisation) const {
+    return draw(terms(clock_mhz), activity, memory_utilisation);
+  }
   // A GPU with nothing running at this clock, spinning on a synchronisation (the static baseline's wait).
   PowerDraw wait(double clock_mhz) const { return draw(clock_mhz, profile_->power.wait_activity, 0.0); }
 

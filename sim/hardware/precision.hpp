@@ -1,25 +1,20 @@
 #pragma once
 // Numeric precision of a workload: selects the tensor-core peak rate and the bytes per element moved.
-#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
+
+#include "util/enum_names.hpp"
 
 namespace wattsim {
 
 enum class Precision : std::uint8_t { FP32, TF32, FP16, BF16, FP8 };
 inline constexpr std::size_t kPrecisionCount = 5;
-inline constexpr std::array<std::string_view, kPrecisionCount> kPrecisionNames = {"fp32", "tf32", "fp16",
-                                                                                  "bf16", "fp8"};
+inline constexpr EnumNames<Precision, kPrecisionCount> kPrecisionNames{
+    {"fp32", "tf32", "fp16", "bf16", "fp8"}};
 
 inline std::string_view to_string(Precision p) {
-  return kPrecisionNames[static_cast<std::size_t>(p)];
-}
-
-inline std::optional<Precision> parse_precision(std::string_view s) {
-  for (std::size_t i = 0; i < kPrecisionCount; ++i)
-    if (kPrecisionNames[i] == s) return static_cast<Precision>(i);
-  return std::nullopt;
+  return kPrecisionNames(p);
 }
 
 // Bytes of one activation or weight element as stored in memory (fp8 training keeps master weights in

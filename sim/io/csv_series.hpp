@@ -10,15 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "config/quantity.hpp"
+#include "config/time_series.hpp"
 #include "io/diagnostics.hpp"
-#include "io/quantity.hpp"
 
 namespace wattsim {
-
-struct TimeSeries {
-  std::vector<double> time_s;  // strictly increasing
-  std::vector<double> value;   // in the SI base unit of its dimension
-};
 
 // Throws InputError listing every problem.
 TimeSeries parse_csv_series(const std::string& text, const std::string& file, Dimension value_dimension);

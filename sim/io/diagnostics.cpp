@@ -52,6 +52,24 @@ void Diagnostics::merge(const std::vector<Diagnostic>& other) {
   list_.insert(list_.end(), other.begin(), other.end());
 }
 
+void Diagnostics::record(std::string path, const YAML::Mark& mark) {
+  positions_.emplace_back(std::move(path), mark);
+}
+
+YAML::Mark Diagnostics::position_of(std::string_view path) const {
+  for (;;) {
+    for (const auto& [recorded, mark] : positions_)
+      if (recorded == path) return mark;
+    if (path.empty()) return YAML::Mark::null_mark();
+    const auto dot = path.rfind('.');
+    path = dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+  }
+}
+
+void Diagnostics::report(const Issues& issues) {
+  for (const Issue& i : issues) error(position_of(i.path), i.message);
+}
+
 void Diagnostics::throw_if_any() const {
   if (!list_.empty()) throw InputError(list_);
 }

@@ -7,6 +7,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "util/issues.hpp"
+
 namespace wattsim {
 
 struct Diagnostic {
@@ -35,6 +37,15 @@ class Diagnostics {
   void error(const YAML::Node& node, std::string message) { error(node.Mark(), std::move(message)); }
   void error(std::string message) { error(YAML::Mark::null_mark(), std::move(message)); }
   void merge(const std::vector<Diagnostic>& other);
+
+  // Where each key path of the file was written ("" the root, "parallelism.tp"), recorded as it is read.
+  void record(std::string path, const YAML::Mark& mark);
+  // The position of `path`, or of its nearest recorded parent ("parallelism" for "parallelism.tp" not
+  // written); null if none is recorded.
+  YAML::Mark position_of(std::string_view path) const;
+  // Reports the issues a rule found, each at the position of its path.
+  void report(const Issues& issues);
+
   bool empty() const { return list_.empty(); }
   std::size_t count() const { return list_.size(); }
   const std::vector<Diagnostic>& all() const { return list_; }
@@ -44,6 +55,7 @@ class Diagnostics {
  private:
   std::string file_;
   std::vector<Diagnostic> list_;
+  std::vector<std::pair<std::string, YAML::Mark>> positions_;
 };
 
 // Parses a YAML file. Syntax errors, and duplicate keys in any mapping (which yaml-cpp 0.7 accepts

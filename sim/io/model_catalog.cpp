@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "hardware/power_calibration.hpp"
-#include "io/schema.hpp"
+#include "io/map_reader.hpp"
 #include "workload/model_family.hpp"
 
 #ifndef WATTSIM_MODELS_DIR
@@ -50,59 +50,69 @@ std::vector<CatalogEntry> scan(const fs::path& dir) {
 
 using namespace param;
 constexpr ParamSpec kGpuSpecs[] = {
-    text("name", "profile name, as scenarios refer to it", ""),
-    text("description", "one line", "\"\""),
+    text("name", "profile name, as scenarios refer to it", kRequired),
+    text("description", "one line", ""),
     section("compute", "peak rates (dense, at the top SM clock)"),
     section("memory", "HBM capacity and bandwidth"),
     section("interconnect", "NVLink bandwidth"),
     section("clocks", "SM clock range, step and transition latency"),
     list("voltage_frequency", "piecewise-linear V(f): a list of {clock, voltage}"),
     section("power", "power limits and measured anchors"),
-    section("efficiency", "achievable fractions of peak per kernel kind", "built-in defaults"),
+    section("efficiency", "achievable fractions of peak per kernel kind", "the declared defaults"),
 };
 constexpr ParamSpec kComputeSpecs[] = {
-    optional(quantity("tensor_fp8", Dimension::FlopRate, "FP8 tensor-core peak", "", 0, 1e18)),
-    optional(quantity("tensor_fp16", Dimension::FlopRate, "FP16 tensor-core peak", "", 0, 1e18)),
-    optional(quantity("tensor_bf16", Dimension::FlopRate, "BF16 tensor-core peak", "", 0, 1e18)),
-    optional(quantity("tensor_tf32", Dimension::FlopRate, "TF32 tensor-core peak", "", 0, 1e18)),
-    quantity("vector_fp32", Dimension::FlopRate, "FP32 non-tensor peak", "", 1e9, 1e18),
+    quantity("tensor_fp8", Dimension::FlopRate, "FP8 tensor-core peak", derived("0: not supported"), 0, 1e18),
+    quantity("tensor_fp16", Dimension::FlopRate, "FP16 tensor-core peak", derived("0: not supported"), 0,
+             1e18),
+    quantity("tensor_bf16", Dimension::FlopRate, "BF16 tensor-core peak", derived("0: not supported"), 0,
+             1e18),
+    quantity("tensor_tf32", Dimension::FlopRate, "TF32 tensor-core peak", derived("0: not supported"), 0,
+             1e18),
+    quantity("vector_fp32", Dimension::FlopRate, "FP32 non-tensor peak", kRequired, 1e9, 1e18),
 };
 constexpr ParamSpec kMemorySpecs[] = {
-    quantity("capacity", Dimension::Bytes, "HBM capacity", "", 1e9, 1e13),
-    quantity("bandwidth", Dimension::Bandwidth, "HBM peak bandwidth", "", 1e9, 1e14),
-    quantity("energy_per_bit", Dimension::EnergyPerBit, "HBM access energy (interface + core)", "5 pJ/bit", 0,
-             1e-10),
+    quantity("capacity", Dimension::Bytes, "HBM capacity", kRequired, 1e9, 1e13),
+    quantity("bandwidth", Dimension::Bandwidth, "HBM peak bandwidth", kRequired, 1e9, 1e14),
+    quantity("energy_per_bit", Dimension::EnergyPerBit, "HBM access energy (interface + core)",
+             PowerAnchors{}.memory_energy_j_per_bit, 0, 1e-10),
 };
 constexpr ParamSpec kInterconnectSpecs[] = {
-    quantity("nvlink", Dimension::Bandwidth, "NVLink bandwidth, both directions together", "", 0, 1e13),
+    quantity("nvlink", Dimension::Bandwidth, "NVLink bandwidth, both directions together", kRequired, 0,
+             1e13),
 };
 constexpr ParamSpec kClockSpecs[] = {
-    quantity("min", Dimension::Frequency, "lowest SM clock", "", 1e6, 1e10),
-    quantity("max", Dimension::Frequency, "highest SM clock", "", 1e6, 1e10),
-    quantity("step", Dimension::Frequency, "distance between supported clocks", "", 1e5, 1e9),
-    quantity("transition_latency", Dimension::Time, "time a clock change stalls the GPU", "", 0, 10),
+    quantity("min", Dimension::Frequency, "lowest SM clock", kRequired, 1e6, 1e10),
+    quantity("max", Dimension::Frequency, "highest SM clock", kRequired, 1e6, 1e10),
+    quantity("step", Dimension::Frequency, "distance between supported clocks", kRequired, 1e5, 1e9),
+    quantity("transition_latency", Dimension::Time, "time a clock change stalls the GPU", kRequired, 0, 10),
 };
 constexpr ParamSpec kVfSpecs[] = {
-    quantity("clock", Dimension::Frequency, "SM clock", "", 1e6, 1e10),
-    quantity("voltage", Dimension::Voltage, "core voltage at that clock", "", 0.3, 2.0),
+    quantity("clock", Dimension::Frequency, "SM clock", kRequired, 1e6, 1e10),
+    quantity("voltage", Dimension::Voltage, "core voltage at that clock", kRequired, 0.3, 2.0),
 };
 constexpr ParamSpec kPowerSpecs[] = {
-    quantity("tdp", Dimension::Power, "board power limit (default cap)", "", 10, 5000),
-    quantity("min_cap", Dimension::Power, "lowest settable power limit", "", 1, 5000),
-    quantity("idle", Dimension::Power, "measured idle power at the lowest clock", "", 1, 5000),
-    quantity("comm_wait", Dimension::Power, "power while blocked in a collective, top clock", "", 1, 5000),
-    number("leakage_share_of_idle", "fraction of idle power that is leakage", "0.4", 0, 0.95),
-    number("gemm_memory_utilisation", "HBM utilisation of a large GEMM", "0.3", 0, 1),
-    number("comm_activity", "SM activity added by NCCL kernels", "0.1", 0, 1),
-    number("comm_memory_utilisation", "HBM utilisation added by NCCL kernels", "0.3", 0, 1),
+    quantity("tdp", Dimension::Power, "board power limit (default cap)", kRequired, 10, 5000),
+    quantity("min_cap", Dimension::Power, "lowest settable power limit", kRequired, 1, 5000),
+    quantity("idle", Dimension::Power, "measured idle power at the lowest clock", kRequired, 1, 5000),
+    quantity("comm_wait", Dimension::Power, "power while blocked in a collective, top clock", kRequired, 1,
+             5000),
+    number("leakage_share_of_idle", "fraction of idle power that is leakage",
+           PowerAnchors{}.leakage_share_of_idle, 0, 0.95),
+    number("gemm_memory_utilisation", "HBM utilisation of a large GEMM",
+           PowerAnchors{}.gemm_memory_utilisation, 0, 1),
+    number("comm_activity", "SM activity added by NCCL kernels", 0.1, 0, 1),
+    number("comm_memory_utilisation", "HBM utilisation added by NCCL kernels", 0.3, 0, 1),
 };
 constexpr ParamSpec kEfficiencySpecs[] = {
-    number("tensor", "fraction of tensor peak a large GEMM reaches", "0.8", 0.01, 1),
-    number("vector", "fraction of vector peak", "0.6", 0.01, 1),
-    number("memory", "fraction of HBM bandwidth", "0.85", 0.01, 1),
-    number("tensor_activity", "switching activity of GEMMs (1 by definition)", "1.0", 0, 1),
-    number("vector_activity", "switching activity of vector kernels", "0.45", 0, 1),
-    quantity("kernel_overhead", Dimension::Time, "launch gap and tail of one kernel", "2 us", 0, 1e-2),
+    number("tensor", "fraction of tensor peak a large GEMM reaches", KernelEfficiency{}.tensor, 0.01, 1),
+    number("vector", "fraction of vector peak", KernelEfficiency{}.vector, 0.01, 1),
+    number("memory", "fraction of HBM bandwidth", KernelEfficiency{}.memory, 0.01, 1),
+    number("tensor_activity", "switching activity of GEMMs (1 by definition)",
+           KernelEfficiency{}.tensor_activity, 0, 1),
+    number("vector_activity", "switching activity of vector kernels", KernelEfficiency{}.vector_activity, 0,
+           1),
+    quantity("kernel_overhead", Dimension::Time, "launch gap and tail of one kernel",
+             to_seconds(KernelEfficiency{}.kernel_overhead_ns), 0, 1e-2),
 };
 
 // Parses a definition file whose root must be a mapping; throws InputError if it cannot be read at all
@@ -135,6 +145,17 @@ const CatalogEntry* ModelCatalog::find(const std::vector<CatalogEntry>& entries,
   return nullptr;
 }
 
+const CatalogEntry* ModelCatalog::node_carrying(const std::string& gpu_name) const {
+  for (const CatalogEntry& n : nodes_) {
+    try {
+      const YAML::Node y = YAML::LoadFile(n.file);
+      if (y.IsMap() && y["gpu"] && y["gpu"].IsScalar() && y["gpu"].Scalar() == gpu_name) return &n;
+    } catch (const YAML::Exception&) {
+    }
+  }
+  return nullptr;
+}
+
 std::string ModelCatalog::unknown_message(const std::string& what, const std::string& name,
                                           const std::vector<CatalogEntry>& entries) {
   std::string known;
@@ -142,260 +163,288 @@ std::string ModelCatalog::unknown_message(const std::string& what, const std::st
   return "unknown " + what + " '" + name + "'; known: " + (known.empty() ? "(none found)" : known);
 }
 
-GpuProfile load_gpu_profile(const std::string& file) {
+namespace {
+
+// Reads a definition file's root mapping with `read`, then throws InputError if anything was wrong.
+template <class Definition, class Read>
+Definition load_definition(const std::string& file, Read read) {
   Diagnostics d(file);
   const YAML::Node root = open_definition(file, d);
-  GpuProfile p;
-  p.file = file;
-  MapReader r(root, "gpu profile", kGpuSpecs, d);
-  p.name = r.string("name", "");
-  p.description = r.string("description", "");
+  Definition definition = read(root, d);
+  d.throw_if_any();
+  return definition;
+}
 
-  MapReader compute(r.node("compute"), "compute", kComputeSpecs, d, r.map_mark());
+void read_compute(MapReader& r, GpuProfile& p) {
+  MapReader compute(r.node("compute"), "compute", kComputeSpecs, r.diagnostics(), r.map_mark());
   auto peak = [&](Precision pr, std::string_view key) {
-    p.tensor_peak_flops[static_cast<std::size_t>(pr)] = compute.quantity(key, 0.0);
+    p.tensor_peak_flops[static_cast<std::size_t>(pr)] = compute.quantity_or(key, 0.0);
   };
   peak(Precision::FP8, "tensor_fp8");
   peak(Precision::FP16, "tensor_fp16");
   peak(Precision::BF16, "tensor_bf16");
   peak(Precision::TF32, "tensor_tf32");
-  p.vector_peak_flops = compute.quantity("vector_fp32", 0.0);
+  p.vector_peak_flops = compute.quantity("vector_fp32");
   p.tensor_peak_flops[static_cast<std::size_t>(Precision::FP32)] = p.vector_peak_flops;
+}
 
-  MapReader memory(r.node("memory"), "memory", kMemorySpecs, d, r.map_mark());
-  p.memory_bytes = memory.quantity("capacity", 0.0);
-  p.memory_bandwidth_bps = memory.quantity("bandwidth", 0.0);
-  PowerAnchors anchors;
-  anchors.memory_energy_j_per_bit = memory.quantity("energy_per_bit", 5e-12);
-
-  MapReader link(r.node("interconnect"), "interconnect", kInterconnectSpecs, d, r.map_mark());
-  p.nvlink_bandwidth_bps = link.quantity("nvlink", 0.0) / 2.0;
-
-  MapReader clocks(r.node("clocks"), "clocks", kClockSpecs, d, r.map_mark());
-  p.clock_min_mhz = clocks.quantity("min", 0.0) * 1e-6;
-  p.clock_max_mhz = clocks.quantity("max", 0.0) * 1e-6;
-  p.clock_step_mhz = clocks.quantity("step", 0.0) * 1e-6;
-  p.clock_transition_ns = seconds_to_time(clocks.quantity("transition_latency", 0.0));
+void read_clocks(MapReader& r, GpuProfile& p) {
+  MapReader clocks(r.node("clocks"), "clocks", kClockSpecs, r.diagnostics(), r.map_mark());
+  p.clock_min_mhz = clocks.quantity("min") * 1e-6;
+  p.clock_max_mhz = clocks.quantity("max") * 1e-6;
+  p.clock_step_mhz = clocks.quantity("step") * 1e-6;
+  p.clock_transition_ns = seconds_to_time(clocks.quantity("transition_latency"));
   if (p.clock_max_mhz <= p.clock_min_mhz)
     clocks.error("max", "clocks.max must exceed clocks.min");
   else if (p.clock_step_mhz > 0 && !p.supports_clock(p.clock_max_mhz))
     clocks.error("max", "clocks.max is not min + a whole number of steps");
+}
 
+void read_voltage_frequency(MapReader& r, GpuProfile& p) {
   const YAML::Node vf = r.node("voltage_frequency");
   if (vf.IsDefined() && !vf.IsSequence()) r.error("voltage_frequency", "voltage_frequency must be a list");
-  if (vf.IsSequence()) {
-    for (const auto& point : vf) {
-      MapReader pr(point, "voltage_frequency point", kVfSpecs, d);
-      VfPoint v{pr.quantity("clock", 0.0) * 1e-6, pr.quantity("voltage", 0.0)};
-      if (!p.vf_table.empty() && v.clock_mhz <= p.vf_table.back().clock_mhz)
-        d.error(point, "voltage_frequency clocks must increase");
-      else if (!p.vf_table.empty() && v.voltage_v < p.vf_table.back().voltage_v)
-        d.error(point, "voltage must not fall as the clock rises");
-      p.vf_table.push_back(v);
-    }
-    if (p.vf_table.size() < 2) r.error("voltage_frequency", "voltage_frequency needs at least two points");
+  if (!vf.IsSequence()) return;
+  Diagnostics& d = r.diagnostics();
+  for (const auto& point : vf) {
+    MapReader pr(point, "voltage_frequency point", kVfSpecs, d);
+    VfPoint v{pr.quantity("clock") * 1e-6, pr.quantity("voltage")};
+    if (!p.vf_table.empty() && v.clock_mhz <= p.vf_table.back().clock_mhz)
+      d.error(point, "voltage_frequency clocks must increase");
+    else if (!p.vf_table.empty() && v.voltage_v < p.vf_table.back().voltage_v)
+      d.error(point, "voltage must not fall as the clock rises");
+    p.vf_table.push_back(v);
   }
+  if (p.vf_table.size() < 2) r.error("voltage_frequency", "voltage_frequency needs at least two points");
+}
 
-  MapReader power(r.node("power"), "power", kPowerSpecs, d, r.map_mark());
-  p.tdp_w = power.quantity("tdp", 0.0);
-  p.min_power_cap_w = power.quantity("min_cap", 0.0);
-  p.idle_w = power.quantity("idle", 0.0);
-  p.comm_wait_w = power.quantity("comm_wait", 0.0);
-  anchors.leakage_share_of_idle = power.number("leakage_share_of_idle", 0.4);
-  anchors.gemm_memory_utilisation = power.number("gemm_memory_utilisation", 0.3);
-  p.power.comm_activity = power.number("comm_activity", 0.1);
-  p.power.comm_memory_utilisation = power.number("comm_memory_utilisation", 0.3);
-
-  MapReader eff(r.node("efficiency"), "efficiency", kEfficiencySpecs, d, r.map_mark());
+void read_efficiency(MapReader& r, GpuProfile& p) {
+  MapReader eff(r.node("efficiency"), "efficiency", kEfficiencySpecs, r.diagnostics(), r.map_mark());
   KernelEfficiency& e = p.efficiency;
-  e.tensor = eff.number("tensor", e.tensor);
-  e.vector = eff.number("vector", e.vector);
-  e.memory = eff.number("memory", e.memory);
-  e.tensor_activity = eff.number("tensor_activity", e.tensor_activity);
-  e.vector_activity = eff.number("vector_activity", e.vector_activity);
-  e.kernel_overhead_ns = seconds_to_time(eff.quantity("kernel_overhead", 2e-6));
+  e.tensor = eff.number("tensor");
+  e.vector = eff.number("vector");
+  e.memory = eff.number("memory");
+  e.tensor_activity = eff.number("tensor_activity");
+  e.vector_activity = eff.number("vector_activity");
+  e.kernel_overhead_ns = seconds_to_time(eff.quantity("kernel_overhead"));
+}
 
-  d.throw_if_any();
+GpuProfile read_gpu_profile(const YAML::Node& root, Diagnostics& d) {
+  GpuProfile p;
+  p.file = d.file();
+  MapReader r(root, "gpu profile", kGpuSpecs, d);
+  p.name = r.string("name");
+  p.description = r.string("description");
+  read_compute(r, p);
+  MapReader memory(r.node("memory"), "memory", kMemorySpecs, d, r.map_mark());
+  p.memory_bytes = memory.quantity("capacity");
+  p.memory_bandwidth_bps = memory.quantity("bandwidth");
+  PowerAnchors anchors;
+  anchors.memory_energy_j_per_bit = memory.quantity("energy_per_bit");
+  MapReader link(r.node("interconnect"), "interconnect", kInterconnectSpecs, d, r.map_mark());
+  p.nvlink_bandwidth_bps = link.quantity("nvlink") / 2.0;
+  read_clocks(r, p);
+  read_voltage_frequency(r, p);
+  MapReader power(r.node("power"), "power", kPowerSpecs, d, r.map_mark());
+  p.tdp_w = power.quantity("tdp");
+  p.min_power_cap_w = power.quantity("min_cap");
+  p.idle_w = power.quantity("idle");
+  p.comm_wait_w = power.quantity("comm_wait");
+  anchors.leakage_share_of_idle = power.number("leakage_share_of_idle");
+  anchors.gemm_memory_utilisation = power.number("gemm_memory_utilisation");
+  p.power.comm_activity = power.number("comm_activity");
+  p.power.comm_memory_utilisation = power.number("comm_memory_utilisation");
+  read_efficiency(r, p);
+  if (!d.empty()) return p;
   try {
     calibrate_power(p, anchors);
   } catch (const std::invalid_argument& ex) {
     d.error(power.map_mark(), ex.what());
   }
-  d.throw_if_any();
   return p;
+}
+
+}  // namespace
+
+GpuProfile load_gpu_profile(const std::string& file) {
+  return load_definition<GpuProfile>(file, read_gpu_profile);
 }
 
 namespace {
 constexpr ParamSpec kNodeSpecs[] = {
-    text("name", "node name, as scenarios refer to it", ""),
-    text("description", "one line", "\"\""),
-    text("gpu", "GPU profile the node carries (scenarios naming that GPU default to this node)", "\"\""),
-    integer("gpus_per_node", "GPUs in one node", "", 1, 64),
-    number("link_efficiency", "NCCL bus bandwidth / NVLink per-direction bandwidth", "0.8", 0.05, 1),
-    quantity("link_latency", Dimension::Time, "latency of one ring step inside the node", "", 0, 1e-3),
-    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy to move one bit GPU to GPU", "", 0,
-             1e-9),
-    integer("switch_count", "NVSwitch chips", "0", 0, 64),
-    quantity("switch_power", Dimension::Power, "power of one NVSwitch chip", "0 W", 0, 2000),
-    quantity("host_power", Dimension::Power, "CPUs, DRAM, NICs and fans outside the GPU boards", "", 0, 1e5),
-    quantity("pcie_bandwidth", Dimension::Bandwidth, "GPU to NIC bandwidth per direction", "32 GB/s", 1e9,
-             1e12),
+    text("name", "node name, as scenarios refer to it", kRequired),
+    text("description", "one line", ""),
+    text("gpu", "GPU profile the node carries (scenarios naming that GPU default to this node)", ""),
+    integer("gpus_per_node", "GPUs in one node", kRequired, 1, 64),
+    number("link_efficiency", "NCCL bus bandwidth / NVLink per-direction bandwidth", 0.8, 0.05, 1),
+    quantity("link_latency", Dimension::Time, "latency of one ring step inside the node", kRequired, 0, 1e-3),
+    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy to move one bit GPU to GPU", kRequired,
+             0, 1e-9),
+    integer("switch_count", "NVSwitch chips", 0, 0, 64),
+    quantity("switch_power", Dimension::Power, "power of one NVSwitch chip", 0, 0, 2000),
+    quantity("host_power", Dimension::Power, "CPUs, DRAM, NICs and fans outside the GPU boards", kRequired, 0,
+             1e5),
+    quantity("pcie_bandwidth", Dimension::Bandwidth, "GPU to NIC bandwidth per direction", 32e9, 1e9, 1e12),
     text("fabric", "fabric profile of multi-node clusters (wattsim list fabrics)", "hdr-infiniband"),
 };
 }  // namespace
 
 NodeProfile load_node_profile(const std::string& file) {
-  Diagnostics d(file);
-  const YAML::Node root = open_definition(file, d);
-  MapReader r(root, "node profile", kNodeSpecs, d);
-  NodeProfile n;
-  n.file = file;
-  n.name = r.string("name", "");
-  n.description = r.string("description", "");
-  n.gpus_per_node = static_cast<int>(r.integer("gpus_per_node", 8));
-  n.link_efficiency = r.number("link_efficiency", 0.8);
-  n.link_latency_s = r.quantity("link_latency", 0.0);
-  n.link_energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit", 0.0);
-  n.switch_count = static_cast<int>(r.integer("switch_count", 0));
-  n.switch_w = r.quantity("switch_power", 0.0);
-  n.host_w = r.quantity("host_power", 0.0);
-  n.pcie_bandwidth_bps = r.quantity("pcie_bandwidth", 32e9);
-  n.fabric = r.string("fabric", "hdr-infiniband");
-  d.throw_if_any();
-  return n;
+  return load_definition<NodeProfile>(file, [](const YAML::Node& root, Diagnostics& d) {
+    MapReader r(root, "node profile", kNodeSpecs, d);
+    NodeProfile n;
+    n.file = d.file();
+    n.name = r.string("name");
+    n.description = r.string("description");
+    n.gpus_per_node = static_cast<int>(r.integer("gpus_per_node"));
+    n.link_efficiency = r.number("link_efficiency");
+    n.link_latency_s = r.quantity("link_latency");
+    n.link_energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit");
+    n.switch_count = static_cast<int>(r.integer("switch_count"));
+    n.switch_w = r.quantity("switch_power");
+    n.host_w = r.quantity("host_power");
+    n.pcie_bandwidth_bps = r.quantity("pcie_bandwidth");
+    n.fabric = r.string("fabric");
+    return n;
+  });
 }
 
 namespace {
 constexpr ParamSpec kFabricSpecs[] = {
-    text("name", "fabric name, as node profiles and scenarios refer to it", ""),
-    text("description", "one line", "\"\""),
-    quantity("nic_bandwidth", Dimension::Bandwidth, "NIC line rate per direction", "", 1e8, 1e13),
-    number("efficiency", "achieved / line rate for large messages", "0.9", 0.05, 1),
-    quantity("nic_latency", Dimension::Time, "NIC and cable latency per message step", "2 us", 0, 1e-3),
-    quantity("switch_latency", Dimension::Time, "latency of one switch hop", "130 ns", 0, 1e-3),
-    integer("switch_radix", "ports per switch", "40", 4, 1024),
-    quantity("switch_power", Dimension::Power, "power of one switch", "", 0, 1e5),
-    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy per bit per link traversal", "5 pJ/bit",
-             0, 1e-9),
+    text("name", "fabric name, as node profiles and scenarios refer to it", kRequired),
+    text("description", "one line", ""),
+    quantity("nic_bandwidth", Dimension::Bandwidth, "NIC line rate per direction", kRequired, 1e8, 1e13),
+    number("efficiency", "achieved / line rate for large messages", 0.9, 0.05, 1),
+    quantity("nic_latency", Dimension::Time, "NIC and cable latency per message step", 2e-6, 0, 1e-3),
+    quantity("switch_latency", Dimension::Time, "latency of one switch hop", 130e-9, 0, 1e-3),
+    integer("switch_radix", "ports per switch", 40, 4, 1024),
+    quantity("switch_power", Dimension::Power, "power of one switch", kRequired, 0, 1e5),
+    quantity("link_energy_per_bit", Dimension::EnergyPerBit, "energy per bit per link traversal", 5e-12, 0,
+             1e-9),
 };
 }  // namespace
 
 FabricProfile load_fabric_profile(const std::string& file) {
-  Diagnostics d(file);
-  const YAML::Node root = open_definition(file, d);
-  MapReader r(root, "fabric profile", kFabricSpecs, d);
-  FabricProfile f;
-  f.file = file;
-  f.name = r.string("name", "");
-  f.description = r.string("description", "");
-  f.nic_bandwidth_bps = r.quantity("nic_bandwidth", 25e9);
-  f.efficiency = r.number("efficiency", 0.9);
-  f.nic_latency_s = r.quantity("nic_latency", 2e-6);
-  f.switch_latency_s = r.quantity("switch_latency", 130e-9);
-  f.switch_radix = static_cast<int>(r.integer("switch_radix", 40));
-  f.switch_w = r.quantity("switch_power", 0.0);
-  f.energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit", 5e-12);
-  d.throw_if_any();
-  return f;
+  return load_definition<FabricProfile>(file, [](const YAML::Node& root, Diagnostics& d) {
+    MapReader r(root, "fabric profile", kFabricSpecs, d);
+    FabricProfile f;
+    f.file = d.file();
+    f.name = r.string("name");
+    f.description = r.string("description");
+    f.nic_bandwidth_bps = r.quantity("nic_bandwidth");
+    f.efficiency = r.number("efficiency");
+    f.nic_latency_s = r.quantity("nic_latency");
+    f.switch_latency_s = r.quantity("switch_latency");
+    f.switch_radix = static_cast<int>(r.integer("switch_radix"));
+    f.switch_w = r.quantity("switch_power");
+    f.energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit");
+    return f;
+  });
 }
 
 namespace {
 constexpr ParamSpec kModelSpecs[] = {
     text("name", "model name", "inline"),
-    text("description", "one line", "\"\""),
-    text("family", "architecture family (wattsim list workloads)", ""),
-    optional(integer("layers", "transformer blocks", "", 1, 1e5)),
-    optional(integer("hidden", "hidden size", "", 1, 1e6)),
-    optional(integer("heads", "attention heads", "", 1, 1e5)),
-    integer("kv_heads", "key/value heads (grouped-query attention)", "heads", 1, 1e5),
-    integer("ffn_hidden", "FFN inner size", "4 x hidden", 1, 1e7),
-    optional(integer("vocab", "vocabulary size", "", 1, 1e8)),
-    optional(integer("seq_len", "default sequence length", "", 1, 1e7)),
-    flag("tied_embeddings", "LM head shares the embedding matrix", "true"),
-    flag("gated_ffn", "SwiGLU FFN (three matrices)", "false"),
-    flag("learned_positions", "learned position embeddings", "true"),
-    flag("biases", "linear biases and LayerNorm shifts", "true"),
-    optional(list("stage_blocks", "bottleneck blocks per ResNet stage")),
-    integer("image_size", "input image side in pixels", "224", 8, 1e5),
-    integer("classes", "output classes", "1000", 1, 1e7),
-    integer("base_width", "channels of the first stage", "64", 1, 1e5),
-    optional(number("dataset_samples", "samples in one epoch of the training set", "", 1, 1e15)),
-    optional(number("critical_batch", "convergence: critical batch B_noise in samples", "", 1, 1e12)),
-    optional(number("min_steps", "convergence: steps to the target loss at a vanishing batch, S_min", "", 1,
-                    1e12)),
+    text("description", "one line", ""),
+    text("family", "architecture family (wattsim list families)", kRequired),
+    integer("layers", "transformer blocks", derived("required for transformers"), 1, 1e5),
+    integer("hidden", "hidden size", derived("required for transformers"), 1, 1e6),
+    integer("heads", "attention heads", derived("required for transformers"), 1, 1e5),
+    integer("kv_heads", "key/value heads (grouped-query attention)", derived("heads"), 1, 1e5),
+    integer("ffn_hidden", "FFN inner size", derived("4 x hidden"), 1, 1e7),
+    integer("vocab", "vocabulary size", derived("required for transformers"), 1, 1e8),
+    integer("seq_len", "default sequence length", derived("required for transformers"), 1, 1e7),
+    flag("tied_embeddings", "LM head shares the embedding matrix", true),
+    flag("gated_ffn", "SwiGLU FFN (three matrices)", false),
+    flag("learned_positions", "learned position embeddings", true),
+    flag("biases", "linear biases and LayerNorm shifts", true),
+    list("stage_blocks", "bottleneck blocks per ResNet stage", "required for CNNs"),
+    integer("image_size", "input image side in pixels", 224, 8, 1e5),
+    integer("classes", "output classes", 1000, 1, 1e7),
+    integer("base_width", "channels of the first stage", 64, 1, 1e5),
+    number("dataset_samples", "samples in one epoch of the training set", kNoDefault, 1, 1e15),
+    number("critical_batch", "convergence: critical batch B_noise in samples", kNoDefault, 1, 1e12),
+    number("min_steps", "convergence: steps to the target loss at a vanishing batch, S_min", kNoDefault, 1,
+           1e12),
 };
 }  // namespace
 
-ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
-  MapReader r(node, "model", kModelSpecs, d);
-  ModelSpec m;
-  m.name = r.string("name", "inline");
-  m.description = r.string("description", "");
-  m.family = r.string("family", "");
-  m.file = d.file();
-  m.dataset_samples = r.number("dataset_samples", 0);
-  m.critical_batch = r.number("critical_batch", 0);
-  m.min_steps = r.number("min_steps", 0);
-  if ((m.critical_batch > 0) != (m.min_steps > 0))
-    d.error(r.map_mark(), "give critical_batch and min_steps together (the convergence model needs both)");
-  const ModelFamily* family = ModelFamilyRegistry::instance().find(m.family);
-  if (!m.family.empty() && !family) {
-    r.error("family",
-            "unknown model family '" + m.family + "'; known: " + ModelFamilyRegistry::instance().names());
-  }
-  if (!family) return m;
-  auto need = [&](std::string_view key) {
-    if (!r.has(key))
-      d.error(r.map_mark(), "model of family '" + m.family + "' needs '" + std::string(key) + "'");
-  };
-  if (family->sample_unit == "image") {
-    need("stage_blocks");
-    const YAML::Node blocks = r.node("stage_blocks");
-    if (blocks.IsSequence()) {
-      for (const auto& b : blocks) {
-        int v = 0;
-        try {
-          v = b.as<int>();
-        } catch (const YAML::Exception&) {
-        }
-        if (v < 1) d.error(b, "stage_blocks entries must be positive integers");
-        m.stage_blocks.push_back(std::max(v, 1));
+namespace {
+
+void read_cnn(MapReader& r, ModelSpec& m) {
+  Diagnostics& d = r.diagnostics();
+  const YAML::Node blocks = r.node("stage_blocks");
+  if (blocks.IsSequence()) {
+    for (const auto& b : blocks) {
+      int v = 0;
+      try {
+        v = b.as<int>();
+      } catch (const YAML::Exception&) {
       }
-    } else if (blocks.IsDefined()) {
-      r.error("stage_blocks", "stage_blocks must be a list of integers");
+      if (v < 1) d.error(b, "stage_blocks entries must be positive integers");
+      m.stage_blocks.push_back(std::max(v, 1));
     }
-    m.image_size = static_cast<int>(r.integer("image_size", 224));
-    m.classes = static_cast<int>(r.integer("classes", 1000));
-    m.base_width = static_cast<int>(r.integer("base_width", 64));
-    return m;
+  } else if (blocks.IsDefined()) {
+    r.error("stage_blocks", "stage_blocks must be a list of integers");
   }
-  for (auto key : {"layers", "hidden", "heads", "vocab", "seq_len"}) need(key);
-  m.layers = static_cast<int>(r.integer("layers", 1));
-  m.hidden = static_cast<int>(r.integer("hidden", 64));
-  m.heads = static_cast<int>(r.integer("heads", 1));
-  m.kv_heads = static_cast<int>(r.integer("kv_heads", m.heads));
-  m.ffn_hidden = static_cast<int>(r.integer("ffn_hidden", 4 * static_cast<std::int64_t>(m.hidden)));
-  m.vocab = static_cast<int>(r.integer("vocab", 1));
-  m.seq_len = static_cast<int>(r.integer("seq_len", 1));
-  m.tied_embeddings = r.boolean("tied_embeddings", true);
-  m.gated_ffn = r.boolean("gated_ffn", false);
-  m.learned_positions = r.boolean("learned_positions", true);
-  m.biases = r.boolean("biases", true);
+  m.image_size = static_cast<int>(r.integer("image_size"));
+  m.classes = static_cast<int>(r.integer("classes"));
+  m.base_width = static_cast<int>(r.integer("base_width"));
+}
+
+void read_transformer(MapReader& r, ModelSpec& m) {
+  m.layers = static_cast<int>(r.integer_or("layers", 1));
+  m.hidden = static_cast<int>(r.integer_or("hidden", 64));
+  m.heads = static_cast<int>(r.integer_or("heads", 1));
+  m.kv_heads = static_cast<int>(r.integer_or("kv_heads", m.heads));
+  m.ffn_hidden = static_cast<int>(r.integer_or("ffn_hidden", 4 * static_cast<std::int64_t>(m.hidden)));
+  m.vocab = static_cast<int>(r.integer_or("vocab", 1));
+  m.seq_len = static_cast<int>(r.integer_or("seq_len", 1));
+  m.tied_embeddings = r.boolean("tied_embeddings");
+  m.gated_ffn = r.boolean("gated_ffn");
+  m.learned_positions = r.boolean("learned_positions");
+  m.biases = r.boolean("biases");
   if (m.hidden % m.heads != 0)
     r.error("heads", "hidden (" + std::to_string(m.hidden) + ") must be divisible by heads (" +
                          std::to_string(m.heads) + ")");
   if (m.heads % m.kv_heads != 0)
     r.error("kv_heads", "heads (" + std::to_string(m.heads) + ") must be divisible by kv_heads (" +
                             std::to_string(m.kv_heads) + ")");
+}
+
+}  // namespace
+
+ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
+  MapReader r(node, "model", kModelSpecs, d);
+  ModelSpec m;
+  m.name = r.string("name");
+  m.description = r.string("description");
+  m.family = r.string("family");
+  m.file = d.file();
+  m.dataset_samples = r.number_or("dataset_samples", 0);
+  m.critical_batch = r.number_or("critical_batch", 0);
+  m.min_steps = r.number_or("min_steps", 0);
+  if ((m.critical_batch > 0) != (m.min_steps > 0))
+    d.error(r.map_mark(), "give critical_batch and min_steps together (the convergence model needs both)");
+  const ModelFamily* family = ModelFamilyRegistry::instance().find(m.family);
+  if (!m.family.empty() && !family)
+    r.error("family",
+            "unknown model family '" + m.family + "'; known: " + ModelFamilyRegistry::instance().names());
+  if (!family) return m;
+  const bool cnn = family->sample_unit == "image";
+  const std::vector<const char*> needed =
+      cnn ? std::vector<const char*>{"stage_blocks"}
+          : std::vector<const char*>{"layers", "hidden", "heads", "vocab", "seq_len"};
+  for (const char* key : needed)
+    if (!r.has(key)) d.error(r.map_mark(), "model of family '" + m.family + "' needs '" + key + "'");
+  if (cnn)
+    read_cnn(r, m);
+  else
+    read_transformer(r, m);
   return m;
 }
 
 ModelSpec load_model_spec(const std::string& file) {
-  Diagnostics d(file);
-  const YAML::Node root = open_definition(file, d);
-  ModelSpec m = read_model_spec(root, d);
-  d.throw_if_any();
-  return m;
+  return load_definition<ModelSpec>(file, read_model_spec);
 }
 
 }  // namespace wattsim

@@ -32,6 +32,8 @@ class ModelCatalog {
   const std::vector<CatalogEntry>& workloads() const { return workloads_; }
   const std::vector<CatalogEntry>& fabrics() const { return fabrics_; }
 
+  // The node profile whose `gpu` is this GPU profile's name (a scenario's default node); nullptr if none.
+  const CatalogEntry* node_carrying(const std::string& gpu_name) const;
   // Looks a name up (case-insensitively); nullptr if absent.
   static const CatalogEntry* find(const std::vector<CatalogEntry>& entries, const std::string& name);
   // "unknown GPU 'x'; known: a, b, c" with the nearest name first when one is close.

@@ -48,13 +48,13 @@ std::string json_number(double v) {
 
 void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
   const ParallelPlan& p = s.plan;
-  out << "scenario " << s.name << ": " << s.model.name << " on " << s.total_gpus() << " x " << s.gpu.name;
+  out << "scenario " << s.name << ": " << s.model.name << " on " << s.cluster_gpus() << " x " << s.gpu.name;
   if (s.nodes > 1) out << " (" << s.nodes << " nodes)";
   out << "\n  " << to_string(s.precision) << ", global batch " << s.global_batch << ", " << s.microbatches()
       << " microbatch(es) of " << s.micro_batch << " per pipeline; tp " << p.tp << ", pp " << p.pp << ", dp "
       << p.dp << "\n";
   const PolicyResult& base = r.policies.front();
-  out << "run of " << base.metric("steps_total") << " steps, " << base.metric("steps_simulated")
+  out << "run of " << base.metrics.steps_total << " steps, " << base.metrics.steps_simulated
       << " simulated event by event (" << r.tasks_per_step << " tasks per step)\n\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-19s %12s %14s %11s %7s %13s %9s %9s %9s %9s\n", "policy", "step time",
@@ -64,29 +64,34 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
     const PolicyResult& p = r.policies[i];
     const ComparisonRow& c = r.comparison[i];
     char e2a[16] = "n/a";
-    if (std::isfinite(c.e2a_improvement_pct)) std::snprintf(e2a, sizeof e2a, "%.2f%%", c.e2a_improvement_pct);
+    if (c.e2a_improvement_pct) std::snprintf(e2a, sizeof e2a, "%.2f%%", *c.e2a_improvement_pct);
     std::snprintf(line, sizeof line,
                   "%-19s %10.4f s %12.1f J %9.1f W %6.1f%% %9.1f kWh %8.2f%% %8.2f%% %9s %8.2f%%\n",
-                  p.name.c_str(), p.metric("step_time_s"), p.metric("energy_per_step_j"),
-                  p.metric("avg_gpu_power_w"), 100.0 * p.metric("mfu"), p.metric("energy_j") / 3.6e6,
+                  p.name.c_str(), p.metrics.step_time_s, p.metrics.energy_per_step_j,
+                  p.metrics.avg_gpu_power_w, 100.0 * p.metrics.mfu, p.metrics.energy_j / 3.6e6,
                   c.energy_saving_pct, c.time_overhead_pct, e2a, c.co2e_saving_pct);
     out << line;
   }
   for (const PolicyResult& p : r.policies)
-    for (const Metric& m : p.summary)
-      if (m.name == "chosen_clock_mhz") out << "\n" << p.name << " chose " << m.value << " MHz";
+    for (const auto& [name, value] : p.notes)
+      if (name == "chosen_clock_mhz") out << "\n" << p.name << " chose " << value << " MHz";
   out << "\n";
 }
 
 void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
   out << "{\n  \"scenario\": " << json_string(s.name) << ",\n  \"gpu\": " << json_string(s.gpu.name)
-      << ",\n  \"gpus\": " << s.gpus << ",\n  \"model\": " << json_string(s.model.name)
+      << ",\n  \"gpus\": " << s.gpus_per_node_used << ",\n  \"model\": " << json_string(s.model.name)
       << ",\n  \"policies\": {";
   for (std::size_t i = 0; i < r.policies.size(); ++i) {
     const PolicyResult& p = r.policies[i];
     out << (i ? "," : "") << "\n    " << json_string(p.name) << ": {";
-    for (std::size_t j = 0; j < p.summary.size(); ++j)
-      out << (j ? ", " : "") << json_string(p.summary[j].name) << ": " << json_number(p.summary[j].value);
+    const char* separator = "";
+    for (const MetricField& f : metric_fields())
+      if (const std::optional<double> v = f.get(p.metrics)) {
+        out << separator << json_string(std::string(f.name)) << ": " << json_number(*v);
+        separator = ", ";
+      }
+    for (const auto& [name, value] : p.notes) out << ", " << json_string(name) << ": " << json_number(value);
     char fingerprint[24];
     std::snprintf(fingerprint, sizeof fingerprint, "%016llx", static_cast<unsigned long long>(p.fingerprint));
     out << ", \"fingerprint\": " << json_string(fingerprint) << "}";
@@ -99,7 +104,8 @@ void print_json(std::ostream& out, const Scenario& s, const RunResult& r) {
         << ", \"time_overhead_pct\": " << json_number(c.time_overhead_pct)
         << ", \"co2e_saving_pct\": " << json_number(c.co2e_saving_pct)
         << ", \"avg_power_change_pct\": " << json_number(c.avg_power_change_pct)
-        << ", \"e2a_improvement_pct\": " << json_number(c.e2a_improvement_pct) << "}";
+        << ", \"e2a_improvement_pct\": "
+        << (c.e2a_improvement_pct ? json_number(*c.e2a_improvement_pct) : std::string("null")) << "}";
   }
   out << "\n  ]\n}\n";
 }

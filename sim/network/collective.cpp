@@ -1,23 +1,29 @@
 #include "network/collective.hpp"
 
+#include <functional>
+
+#include "util/hash.hpp"
+
 namespace wattsim {
 
-std::string_view to_string(CollectiveKind kind) {
-  switch (kind) {
-    case CollectiveKind::AllReduce:
-      return "all-reduce";
-    case CollectiveKind::ReduceScatter:
-      return "reduce-scatter";
-    case CollectiveKind::AllGather:
-      return "all-gather";
-    case CollectiveKind::Broadcast:
-      return "broadcast";
-    case CollectiveKind::AllToAll:
-      return "all-to-all";
-    case CollectiveKind::SendRecv:
-      return "send-recv";
-  }
-  return "collective";
+CollectiveSignature CollectiveSignature::of(const Collective& c) {
+  const int size = static_cast<int>(c.ranks.size());
+  return {c.kind,
+          c.bytes,
+          c.ranks.front(),
+          size,
+          size > 1 ? c.ranks[1] - c.ranks[0] : 0,
+          c.ranks.back(),
+          c.copy_offsets.size()};
+}
+
+std::size_t CollectiveSignatureHash::operator()(const CollectiveSignature& k) const {
+  std::uint64_t h = std::hash<double>()(k.bytes);
+  for (std::uint64_t v : {static_cast<std::uint64_t>(k.kind), static_cast<std::uint64_t>(k.first),
+                          static_cast<std::uint64_t>(k.size), static_cast<std::uint64_t>(k.stride),
+                          static_cast<std::uint64_t>(k.last), static_cast<std::uint64_t>(k.copies)})
+    h = hash_mix(h, v);
+  return h;
 }
 
 double ring_half_seconds(double bytes, int ranks, const LinkCost& link) {

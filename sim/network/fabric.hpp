@@ -12,19 +12,20 @@ struct FabricProfile {
   std::string name;
   std::string description;
   std::string file;
-  double nic_bandwidth_bps = 25e9;   // per NIC, per direction
-  double efficiency = 0.9;           // achieved / line rate for large messages
-  double nic_latency_s = 2e-6;       // NIC and cable, per message step
-  double switch_latency_s = 130e-9;  // per switch hop
-  int switch_radix = 40;
-  double switch_w = 250;
-  double energy_j_per_byte = 40e-12;  // per link traversal
+  // Every figure is read from the profile (io/model_catalog.cpp declares their defaults).
+  double nic_bandwidth_bps = 0;  // per NIC, per direction
+  double efficiency = 0;         // achieved / line rate for large messages
+  double nic_latency_s = 0;      // NIC and cable, per message step
+  double switch_latency_s = 0;   // per switch hop
+  int switch_radix = 0;
+  double switch_w = 0;
+  double energy_j_per_byte = 0;  // per link traversal
 };
 
 // What a scenario asks of the fabric.
 struct FabricChoice {
-  std::string kind = "fat-tree-2l";
-  double oversubscription = 1.0;  // leaf down-links : up-links
+  std::string kind;               // a registered fabric kind
+  double oversubscription = 1.0;  // leaf down-links : up-links (1: non-blocking)
 };
 
 class TopologyBuilder;
@@ -41,5 +42,10 @@ class FabricRegistry : public Registry<FabricKind> {
  public:
   static const FabricRegistry& instance();
 };
+
+// Why this fabric cannot join every NIC of `nodes` nodes of `gpus_per_node` GPUs (one NIC per GPU), or ""
+// if it can: checked before anything is built.
+std::string fabric_capacity_problem(const FabricKind& kind, const FabricProfile& fabric,
+                                    const FabricChoice& choice, int nodes, int gpus_per_node);
 
 }  // namespace wattsim

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -132,6 +133,18 @@ long long max_nics_rail(const FabricProfile& f, const FabricChoice& c, int gpus_
 }
 
 }  // namespace
+
+std::string fabric_capacity_problem(const FabricKind& kind, const FabricProfile& fabric,
+                                    const FabricChoice& choice, int nodes, int gpus_per_node) {
+  const long long nics = static_cast<long long>(nodes) * gpus_per_node;
+  const long long most = kind.max_nics(fabric, choice, gpus_per_node);
+  if (nics <= most) return "";
+  std::ostringstream m;
+  m << "a " << kind.name << " fabric of " << fabric.name << " switches (radix " << fabric.switch_radix
+    << ", oversubscription " << choice.oversubscription << ") joins at most " << most << " NICs, not " << nics
+    << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
+  return m.str();
+}
 
 const FabricRegistry& FabricRegistry::instance() {
   static const FabricRegistry registry = [] {

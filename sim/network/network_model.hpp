@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "network/collective.hpp"
 #include "network/topology.hpp"
 #include "util/registry.hpp"
-#include "workload/step_program.hpp"
 
 namespace wattsim {
 

@@ -11,12 +11,13 @@ struct NodeProfile {
   std::string name;
   std::string description;
   std::string file;
-  int gpus_per_node = 8;
-  double link_efficiency = 0.8;  // achieved NCCL bus bandwidth / NVLink per-direction bandwidth
-  double link_latency_s = 0;     // α per ring step inside the node
+  // Every figure is read from the profile (io/model_catalog.cpp declares their defaults).
+  int gpus_per_node = 1;
+  double link_efficiency = 0;  // achieved NCCL bus bandwidth / NVLink per-direction bandwidth
+  double link_latency_s = 0;   // α per ring step inside the node
   double link_energy_j_per_byte = 0;
-  double pcie_bandwidth_bps = 32e9;  // GPU to NIC, per direction
-  std::string fabric;                // default fabric profile for multi-node clusters
+  double pcie_bandwidth_bps = 0;  // GPU to NIC, per direction
+  std::string fabric;             // default fabric profile for multi-node clusters
   int switch_count = 0;
   double switch_w = 0;  // each NVSwitch, while the node is up
   double host_w = 0;    // CPUs, DRAM, NICs, fans not on the GPU boards, shared by the node's GPUs

@@ -12,7 +12,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::integer("max_factor", "largest batch tried, as a multiple of the scenario's", "4", 1, 64),
+    param::integer("max_factor", "largest batch tried, as a multiple of the scenario's", 4, 1, 64),
 };
 
 class AdaptiveBatchPolicy final : public ConfigurationPolicy {
@@ -31,8 +31,8 @@ class AdaptiveBatchPolicy final : public ConfigurationPolicy {
 void register_adaptive_batch_policy(PolicyRegistry& registry) {
   registry.add({"adaptive-batch",
                 "the global batch minimising energy to the target loss (critical-batch model)", kParameters,
-                [](MapReader& r, const GpuProfile&) {
-                  return std::make_unique<AdaptiveBatchPolicy>(static_cast<int>(r.integer("max_factor", 4)));
+                [](const ParamValues& v, const GpuProfile&) {
+                  return std::make_unique<AdaptiveBatchPolicy>(static_cast<int>(v.integer("max_factor")));
                 }});
 }
 

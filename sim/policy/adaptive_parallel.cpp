@@ -9,7 +9,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "allowed step-time increase over the scenario's layout", "0", 0, 1),
+    param::number("slowdown_budget", "allowed step-time increase over the scenario's layout", 0, 0, 1),
 };
 
 class AdaptiveParallelPolicy final : public ConfigurationPolicy {
@@ -28,8 +28,8 @@ class AdaptiveParallelPolicy final : public ConfigurationPolicy {
 void register_adaptive_parallel_policy(PolicyRegistry& registry) {
   registry.add({"adaptive-parallel",
                 "the layout (tp, pp, dp, micro-batch, ZeRO) with the lowest step energy within a time budget",
-                kParameters, [](MapReader& r, const GpuProfile&) {
-                  return std::make_unique<AdaptiveParallelPolicy>(r.number("slowdown_budget", 0.0));
+                kParameters, [](const ParamValues& v, const GpuProfile&) {
+                  return std::make_unique<AdaptiveParallelPolicy>(v.number("slowdown_budget"));
                 }});
 }
 

@@ -18,14 +18,11 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::optional(
-        param::quantity("deadline", Dimension::Time,
-                        "latest end of the run, from its start (default: (1 + slack) × the static "
-                        "run time)",
-                        "", 1, 1e12)),
-    param::number("slack", "deadline as a fraction over the static run time, when no deadline is given",
-                  "0.25", 0, 100),
-    param::integer("clocks", "uniform clocks considered, evenly spaced from the lowest to the top", "12", 2,
+    param::quantity("deadline", Dimension::Time, "latest end of the run, from its start",
+                    param::derived("(1 + slack) × the static run time"), 1, 1e12),
+    param::number("slack", "deadline as a fraction over the static run time, when no deadline is given", 0.25,
+                  0, 100),
+    param::integer("clocks", "uniform clocks considered, evenly spaced from the lowest to the top", 12, 2,
                    256),
 };
 
@@ -46,13 +43,13 @@ class CarbonAwarePolicy final : public Policy {
 
   std::vector<ScheduleSegment> schedule(const ScheduleContext& c) const override {
     std::vector<Option> options;
-    const int top = c.clock_steps - 1;
-    const int count = std::min(clocks_, c.clock_steps);
+    const int top = c.clock_count - 1;
+    const int count = std::min(clocks_, c.clock_count);
     for (int i = 0; i < count; ++i) {
       const int step =
           count > 1 ? static_cast<int>(std::lround(static_cast<double>(i) * top / (count - 1))) : top;
       if (!options.empty() && options.back().clock == step) continue;
-      const StepOutcome o = c.uniform_step(static_cast<ClockStep>(step));
+      const StepOutcome o = c.uniform_clock_step(static_cast<ClockIndex>(step));
       const double t = to_seconds(o.time);
       options.push_back({step, t, o.energy_j / t});
     }
@@ -118,10 +115,9 @@ class CarbonAwarePolicy final : public Policy {
 void register_carbon_aware_policy(PolicyRegistry& registry) {
   registry.add({"carbon-aware",
                 "runs when and as fast as the grid's carbon intensity makes best, finishing by a deadline",
-                kParameters, [](MapReader& r, const GpuProfile&) {
-                  return std::make_unique<CarbonAwarePolicy>(r.quantity("deadline", 0),
-                                                             r.number("slack", 0.25),
-                                                             static_cast<int>(r.integer("clocks", 12)));
+                kParameters, [](const ParamValues& v, const GpuProfile&) {
+                  return std::make_unique<CarbonAwarePolicy>(v.number_or("deadline", 0), v.number("slack"),
+                                                             static_cast<int>(v.integer("clocks")));
                 }});
 }
 

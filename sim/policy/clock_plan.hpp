@@ -11,12 +11,12 @@
 
 namespace wattsim {
 
-using ClockStep = std::uint16_t;
+using ClockIndex = std::uint16_t;
 
 struct ClockPlan {
-  std::vector<ClockStep> task_clock;  // per task of the StepProgram; ignored for collectives
-  std::vector<ClockStep> wait_clock;  // per GPU, while no kernel runs on it
-  double power_cap_w = 0;             // a power limit the policy sets below the hardware's; 0: none
+  std::vector<ClockIndex> task_clock;  // per task of the StepProgram; ignored for collectives
+  std::vector<ClockIndex> wait_clock;  // per GPU, while no kernel runs on it
+  double power_cap_w = 0;              // a power limit the policy sets below the hardware's; 0: none
   // A GPU that runs out of work keeps its last kernel's clock for this long before it moves to its wait
   // clock (a governor's hysteresis: short gaps between kernels are not worth a transition).
   // kNextKernelClock: the plan is known ahead, so a GPU that goes idle starts moving at once to the clock
@@ -26,7 +26,7 @@ struct ClockPlan {
   // Figures the policy reports about its choice (e.g. chosen_clock_mhz), written to the summary.
   std::vector<std::pair<std::string, double>> notes;
 
-  static ClockPlan uniform(std::size_t tasks, std::size_t gpus, ClockStep clock) {
+  static ClockPlan uniform(std::size_t tasks, std::size_t gpus, ClockIndex clock) {
     ClockPlan plan;
     plan.task_clock.assign(tasks, clock);
     plan.wait_clock.assign(gpus, clock);

@@ -36,7 +36,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    slowdown_budget_parameter("0"),
+    slowdown_budget_parameter(0),
 };
 
 using UnitGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
@@ -153,7 +153,7 @@ class CriticalPathPolicy final : public Policy {
     const GpuProfile& profile = context.gpu.profile();
     const KernelCostTable costs(context.gpu, program);
     const int clocks = costs.clocks();
-    const ClockStep top = top_clock_step(context.gpu);
+    const ClockIndex top = top_clock(context.gpu);
     // Blocks that span TP groups, unless that joins blocks into a cycle; then blocks of one GPU each.
     const Predecessors preds(program.graph);
     Units group_blocks, gpu_blocks;
@@ -187,7 +187,7 @@ class CriticalPathPolicy final : public Policy {
           gpus_in[v] += program.gpu_multiplicity[gpu];
         }
         for (int f = 0; f < clocks; ++f)
-          energy[v * clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockStep>(f)).energy_j *
+          energy[v * clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockIndex>(f)).energy_j *
                                     program.gpu_multiplicity[gpu];
       }
       for (int f = 0; f < clocks; ++f) {
@@ -199,7 +199,7 @@ class CriticalPathPolicy final : public Policy {
           const StepTask& task = program.tasks[t];
           const double d =
               task.type == TaskType::Kernel
-                  ? costs.at(task.index, static_cast<ClockStep>(f)).time_s *
+                  ? costs.at(task.index, static_cast<ClockIndex>(f)).time_s *
                         (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu])
                   : to_seconds(context.collective_time[task.index]);
           finish[t] = start + d;
@@ -251,7 +251,7 @@ class CriticalPathPolicy final : public Policy {
             }
             if (chosen != top) {
               ++slowed;
-              for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockStep>(chosen);
+              for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockIndex>(chosen);
             }
           }
           latest_start[v] = latest_finish - duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
@@ -287,8 +287,8 @@ void register_critical_path_policy(PolicyRegistry& registry) {
   registry.add(
       {"critical-path",
        "Perseus-style: slow work off the iteration's critical path into its slack (DAG, Boost Graph)",
-       kParameters, [](MapReader& r, const GpuProfile&) {
-         return std::make_unique<CriticalPathPolicy>(r.number("slowdown_budget", 0.0));
+       kParameters, [](const ParamValues& v, const GpuProfile&) {
+         return std::make_unique<CriticalPathPolicy>(v.number("slowdown_budget"));
        }});
 }
 

@@ -9,10 +9,14 @@ namespace wattsim {
 
 namespace {
 
+enum class ClockPlanner { Kernel, CriticalPath };
+constexpr EnumNames<ClockPlanner, 2> kClockPlannerNames{{"kernel", "critical-path"}};
+
 constexpr ParamSpec kParameters[] = {
-    param::number("slowdown_budget", "kernel-level DVFS's step-time budget", "0.01", 0, 1),
-    param::text("dvfs", "the clock planner", "kernel", "kernel|critical-path"),
-    param::integer("max_batch_factor", "largest batch tried, as a multiple of the scenario's", "4", 1, 64),
+    param::number("slowdown_budget", "kernel-level DVFS's step-time budget", 0.01, 0, 1),
+    param::choice("dvfs", "the clock planner", kClockPlannerNames(ClockPlanner::Kernel),
+                  &names_of<kClockPlannerNames>),
+    param::integer("max_batch_factor", "largest batch tried, as a multiple of the scenario's", 4, 1, 64),
 };
 
 class EnergyProportionalPolicy final : public Policy {
@@ -34,13 +38,14 @@ class EnergyProportionalPolicy final : public Policy {
 void register_energy_proportional_policy(PolicyRegistry& registry) {
   registry.add({"energy-proportional",
                 "adaptive parallelism, then adaptive batch, then DVFS (kernel or critical-path)", kParameters,
-                [](MapReader& r, const GpuProfile&) {
-                  const double budget = r.number("slowdown_budget", 0.01);
-                  std::unique_ptr<Policy> clocks = r.string("dvfs", "kernel") == "critical-path"
-                                                       ? make_critical_path_policy(budget)
-                                                       : make_kernel_dvfs_policy(budget);
+                [](const ParamValues& v, const GpuProfile&) {
+                  const double budget = v.number("slowdown_budget");
+                  std::unique_ptr<Policy> clocks =
+                      kClockPlannerNames.parse(v.text("dvfs")) == ClockPlanner::CriticalPath
+                          ? make_critical_path_policy(budget)
+                          : make_kernel_dvfs_policy(budget);
                   return std::make_unique<EnergyProportionalPolicy>(
-                      std::move(clocks), static_cast<int>(r.integer("max_batch_factor", 4)));
+                      std::move(clocks), static_cast<int>(v.integer("max_batch_factor")));
                 }});
 }
 

@@ -22,7 +22,7 @@ class KernelCostTable {
   KernelCostTable(const GpuModel& gpu, const StepProgram& program);
 
   int clocks() const { return clocks_; }
-  const KernelCost& at(std::uint32_t kernel, ClockStep clock) const {
+  const KernelCost& at(std::uint32_t kernel, ClockIndex clock) const {
     return costs_[kernel * static_cast<std::size_t>(clocks_) + clock];
   }
 

@@ -22,7 +22,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    slowdown_budget_parameter("0.01"),
+    slowdown_budget_parameter(0.01),
 };
 
 }  // namespace
@@ -34,7 +34,7 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
   const auto clocks = static_cast<std::size_t>(costs.clocks());
   const std::size_t words = (clocks + 63) / 64;
   std::vector<std::uint64_t> stayed(sequence.size() * words, 0);  // bit f: D_k(f) came from D_{k−1}(f)
-  std::vector<ClockStep> switched_from(sequence.size(), 0);       // argmin_g D_{k−1}(g)
+  std::vector<ClockIndex> switched_from(sequence.size(), 0);      // argmin_g D_{k−1}(g)
   std::vector<double> previous(clocks, 0.0), current(clocks);
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const StepTask& task = program.tasks[sequence[i]];
@@ -42,9 +42,9 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
     std::size_t argmin = 0;
     for (std::size_t f = 1; f < clocks; ++f)
       if (previous[f] < previous[argmin]) argmin = f;
-    switched_from[i] = static_cast<ClockStep>(argmin);
+    switched_from[i] = static_cast<ClockIndex>(argmin);
     for (std::size_t f = 0; f < clocks; ++f) {
-      const KernelCost& c = costs.at(task.index, static_cast<ClockStep>(f));
+      const KernelCost& c = costs.at(task.index, static_cast<ClockIndex>(f));
       const double own = m * (c.energy_j + lambda * c.time_s);
       const double switch_in = previous[argmin] + m * transition_s * (lambda + c.power_w());
       const bool stay = i == 0 || previous[f] <= switch_in;
@@ -57,7 +57,7 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
   for (std::size_t g = 1; g < clocks; ++g)
     if (previous[g] < previous[f]) f = g;
   for (std::size_t i = sequence.size(); i-- > 0;) {
-    plan.task_clock[sequence[i]] = static_cast<ClockStep>(f);
+    plan.task_clock[sequence[i]] = static_cast<ClockIndex>(f);
     if (!(stayed[i * words + f / 64] >> (f % 64) & 1)) f = switched_from[i];
   }
 }
@@ -101,8 +101,8 @@ void register_kernel_dvfs_policy(PolicyRegistry& registry) {
   registry.add(
       {"kernel-dvfs",
        "a clock per kernel minimising energy within a slowdown budget (Lagrangian, transition-aware)",
-       kParameters, [](MapReader& r, const GpuProfile&) {
-         return std::make_unique<KernelDvfsPolicy>(r.number("slowdown_budget", 0.01));
+       kParameters, [](const ParamValues& v, const GpuProfile&) {
+         return std::make_unique<KernelDvfsPolicy>(v.number("slowdown_budget"));
        }});
 }
 

@@ -12,7 +12,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    slowdown_budget_parameter("0.01"),
+    slowdown_budget_parameter(0.01),
 };
 
 class PassDvfsPolicy final : public Policy {
@@ -23,7 +23,7 @@ class PassDvfsPolicy final : public Policy {
     BestPlan best(context, budget_limit(context.baseline, budget_));
     try_uniform_clocks(best);
     ClockPlan plan = best.plan();
-    plan.notes.emplace_back("chosen_clock_mhz", context.gpu.profile().clock_at_step(plan.wait_clock.at(0)));
+    plan.notes.emplace_back("chosen_clock_mhz", context.gpu.profile().clock_at(plan.wait_clock.at(0)));
     plan.notes.emplace_back("slowdown_budget", budget_);
     return plan;
   }
@@ -36,8 +36,8 @@ class PassDvfsPolicy final : public Policy {
 
 void register_pass_dvfs_policy(PolicyRegistry& registry) {
   registry.add({"pass-dvfs", "one SM clock per iteration: the lowest-energy clock within a slowdown budget",
-                kParameters, [](MapReader& r, const GpuProfile&) {
-                  return std::make_unique<PassDvfsPolicy>(r.number("slowdown_budget", 0.01));
+                kParameters, [](const ParamValues& v, const GpuProfile&) {
+                  return std::make_unique<PassDvfsPolicy>(v.number("slowdown_budget"));
                 }});
 }
 

@@ -18,7 +18,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    slowdown_budget_parameter("0.01"),
+    slowdown_budget_parameter(0.01),
 };
 
 bool is_gemm(const Kernel& k) {
@@ -56,13 +56,13 @@ BestPlan phase_dvfs_search(const PlanningContext& context, const KernelCostTable
     const int phase = is_gemm(program.kernels[task.index]) ? 0 : 1;
     const double m = program.gpu_multiplicity[task.gpu];
     for (int f = 0; f < clocks; ++f) {
-      const KernelCost& c = costs.at(task.index, static_cast<ClockStep>(f));
+      const KernelCost& c = costs.at(task.index, static_cast<ClockIndex>(f));
       energy[phase][static_cast<std::size_t>(f)] += m * c.energy_j;
       time[phase][static_cast<std::size_t>(f)] += m * c.time_s;
     }
   }
   auto plan_for = [&](double lambda) {
-    std::array<ClockStep, 2> chosen{};
+    std::array<ClockIndex, 2> chosen{};
     for (int phase = 0; phase < 2; ++phase) {
       double lowest = std::numeric_limits<double>::infinity();
       for (int f = 0; f < clocks; ++f) {
@@ -70,7 +70,7 @@ BestPlan phase_dvfs_search(const PlanningContext& context, const KernelCostTable
             energy[phase][static_cast<std::size_t>(f)] + lambda * time[phase][static_cast<std::size_t>(f)];
         if (cost < lowest) {
           lowest = cost;
-          chosen[static_cast<std::size_t>(phase)] = static_cast<ClockStep>(f);
+          chosen[static_cast<std::size_t>(phase)] = static_cast<ClockIndex>(f);
         }
       }
     }
@@ -92,8 +92,8 @@ void register_phase_dvfs_policy(PolicyRegistry& registry) {
   registry.add({"phase-dvfs",
                 "one SM clock per phase kind (tensor GEMMs, memory-bound kernels, waits) within a slowdown "
                 "budget",
-                kParameters, [](MapReader& r, const GpuProfile&) {
-                  return std::make_unique<PhaseDvfsPolicy>(r.number("slowdown_budget", 0.01));
+                kParameters, [](const ParamValues& v, const GpuProfile&) {
+                  return std::make_unique<PhaseDvfsPolicy>(v.number("slowdown_budget"));
                 }});
 }
 

@@ -26,9 +26,9 @@ StepOutcome BestPlan::consider(const ClockPlan& candidate) {
 
 void try_uniform_clocks(BestPlan& best) {
   const StepProgram& program = best.context().program;
-  for (int f = best.context().gpu.profile().clock_steps() - 2; f >= 0; --f) {
+  for (int f = best.context().gpu.profile().clock_count() - 2; f >= 0; --f) {
     const StepOutcome o = best.consider(ClockPlan::uniform(
-        program.tasks.size(), static_cast<std::size_t>(program.gpus), static_cast<ClockStep>(f)));
+        program.tasks.size(), static_cast<std::size_t>(program.gpus), static_cast<ClockIndex>(f)));
     if (o.time > best.limit()) break;
   }
 }

@@ -10,9 +10,9 @@
 namespace wattsim {
 
 // The slowdown budget every DVFS planner takes, with its default.
-constexpr ParamSpec slowdown_budget_parameter(std::string_view default_text) {
-  return param::number("slowdown_budget", "allowed step-time increase over static, as a fraction",
-                       default_text, 0, 1);
+constexpr ParamSpec slowdown_budget_parameter(double budget) {
+  return param::number("slowdown_budget", "allowed step-time increase over static, as a fraction", budget, 0,
+                       1);
 }
 
 // The latest a step may end under a slowdown budget (a fraction of the baseline's time).

@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "config/configuration.hpp"
+#include "config/params.hpp"
 #include "energy/grid_intensity.hpp"
 #include "engine/sim_time.hpp"
 #include "hardware/gpu_model.hpp"
-#include "io/schema.hpp"
 #include "policy/clock_plan.hpp"
+#include "util/issues.hpp"
 #include "util/registry.hpp"
 #include "workload/step_program.hpp"
 
@@ -37,18 +39,9 @@ struct PlanningContext {
   std::span<const double> gpu_time_factor = {};
 };
 
-// A batch and parallel layout: what the adaptive policies choose before clocks are planned.
-struct Configuration {
-  int global_batch = 0;
-  int micro_batch = 0;
-  int tp = 1, pp = 1, dp = 1;
-  int zero_stage = 0;
-  bool operator==(const Configuration&) const = default;
-};
-
 struct ConfigurationOutcome {
   bool feasible = false;
-  std::string why;             // when not feasible
+  Issues why;                  // when not feasible
   StepOutcome step;            // one step at static clocks
   double steps_to_target = 0;  // S(B) of the convergence model; 0 if the workload has none
   double energy_to_target_j() const { return steps_to_target * step.energy_j; }
@@ -72,8 +65,9 @@ struct ScheduleContext {
   double pue = 1;
   double total_steps = 0;
   double static_run_time_s = 0;
-  int clock_steps = 1;
-  std::function<StepOutcome(ClockStep)> uniform_step;  // one step with every kernel and wait at a clock
+  int clock_count = 1;
+  std::function<StepOutcome(ClockIndex)>
+      uniform_clock_step;  // one step with every kernel and wait at a clock
 };
 
 class Policy {
@@ -87,13 +81,16 @@ class Policy {
 };
 
 // The registry of policies: each registers a name, a one-line description, its parameters (declared once,
-// with units, defaults and ranges) and a factory reading them.
+// with units, defaults and ranges), what it checks of their values, and a factory.
 struct PolicyInfo {
   std::string name;
   std::string description;
   std::span<const ParamSpec> parameters;
-  // Reads the policy's parameters; the GPU profile lets it check them (a clock the GPU does not have).
-  std::function<std::unique_ptr<Policy>(MapReader&, const GpuProfile&)> make;
+  // Builds the policy from its parameter values (checked).
+  std::function<std::unique_ptr<Policy>(const ParamValues&, const GpuProfile&)> make;
+  // Checks the values against the GPU (a clock it does not have, a limit it does not accept): issues keyed
+  // by parameter name. Null: nothing beyond the declared ranges.
+  std::function<void(const ParamValues&, const GpuProfile&, Issues&)> check = nullptr;
 };
 
 class PolicyRegistry : public Registry<PolicyInfo> {
@@ -103,8 +100,11 @@ class PolicyRegistry : public Registry<PolicyInfo> {
 
 // Plan helpers shared by policies.
 ClockPlan max_clock_plan(const GpuModel& gpu, const StepProgram& program);
-ClockStep top_clock_step(const GpuModel& gpu);
-// Reads a clock parameter that must be one the GPU supports; reports it otherwise and returns fallback.
-ClockStep read_supported_clock(MapReader& r, std::string_view key, const GpuProfile& gpu, ClockStep fallback);
+ClockIndex top_clock(const GpuModel& gpu);
+// A clock parameter must be one the GPU supports: checks it (when given) and gives its index.
+void check_supported_clock(const ParamValues& values, std::string_view key, const GpuProfile& gpu,
+                           Issues& issues);
+ClockIndex clock_parameter(const ParamValues& values, std::string_view key, const GpuProfile& gpu,
+                           ClockIndex fallback);
 
 }  // namespace wattsim

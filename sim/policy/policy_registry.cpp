@@ -38,28 +38,30 @@ const PolicyRegistry& PolicyRegistry::instance() {
   return registry;
 }
 
-ClockStep read_supported_clock(MapReader& r, std::string_view key, const GpuProfile& gpu,
-                               ClockStep fallback) {
-  if (!r.has(key) || gpu.clock_step_mhz <= 0) return fallback;  // absent, or GPU unknown (reported already)
-  const double mhz = r.quantity(key, 0) * 1e-6;
-  if (!gpu.supports_clock(mhz)) {
-    std::ostringstream m;
-    m << key << " " << mhz << " MHz is not one " << gpu.name << " supports: " << gpu.clock_min_mhz << " to "
-      << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz
-      << " MHz (nearest below: " << gpu.snap_clock(mhz) << " MHz)";
-    r.error(key, m.str());
-    return fallback;
-  }
-  return static_cast<ClockStep>(std::lround((mhz - gpu.clock_min_mhz) / gpu.clock_step_mhz));
+void check_supported_clock(const ParamValues& values, std::string_view key, const GpuProfile& gpu,
+                           Issues& issues) {
+  if (!values.has(key)) return;
+  const double mhz = values.number_or(key, 0) * 1e-6;
+  if (gpu.supports_clock(mhz)) return;
+  std::ostringstream m;
+  m << key << " " << mhz << " MHz is not one " << gpu.name << " supports: " << gpu.clock_min_mhz << " to "
+    << gpu.clock_max_mhz << " MHz in steps of " << gpu.clock_step_mhz
+    << " MHz (nearest below: " << gpu.snap_clock(mhz) << " MHz)";
+  issues.push_back({std::string(key), m.str()});
 }
 
-ClockStep top_clock_step(const GpuModel& gpu) {
-  return static_cast<ClockStep>(gpu.profile().clock_steps() - 1);
+ClockIndex clock_parameter(const ParamValues& values, std::string_view key, const GpuProfile& gpu,
+                           ClockIndex fallback) {
+  if (!values.has(key)) return fallback;
+  return static_cast<ClockIndex>(gpu.index_of(values.number_or(key, 0) * 1e-6));
+}
+
+ClockIndex top_clock(const GpuModel& gpu) {
+  return static_cast<ClockIndex>(gpu.profile().clock_count() - 1);
 }
 
 ClockPlan max_clock_plan(const GpuModel& gpu, const StepProgram& program) {
-  return ClockPlan::uniform(program.tasks.size(), static_cast<std::size_t>(program.gpus),
-                            top_clock_step(gpu));
+  return ClockPlan::uniform(program.tasks.size(), static_cast<std::size_t>(program.gpus), top_clock(gpu));
 }
 
 }  // namespace wattsim

@@ -10,7 +10,7 @@ namespace wattsim {
 namespace {
 
 constexpr ParamSpec kParameters[] = {
-    param::number("fraction", "power limit as a fraction of the GPU's TDP", "0.8", 0.05, 1),
+    param::number("fraction", "power limit as a fraction of the GPU's TDP", 0.8, 0.05, 1),
 };
 
 class PowerCapPolicy final : public Policy {
@@ -27,17 +27,18 @@ class PowerCapPolicy final : public Policy {
   double cap_w_;
 };
 
-std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
-  const double fraction = r.number("fraction", 0.8);
+std::unique_ptr<Policy> make(const ParamValues& v, const GpuProfile& gpu) {
+  return std::make_unique<PowerCapPolicy>(v.number("fraction") * gpu.tdp_w);
+}
+
+void check(const ParamValues& v, const GpuProfile& gpu, Issues& issues) {
+  const double fraction = v.number("fraction");
   const double cap = fraction * gpu.tdp_w;
-  if (gpu.tdp_w > 0 && cap < gpu.min_power_cap_w) {
-    std::ostringstream m;
-    m << "power-cap fraction " << fraction << " gives " << cap << " W, below the lowest limit " << gpu.name
-      << " accepts (" << gpu.min_power_cap_w << " W, a fraction of " << gpu.min_power_cap_w / gpu.tdp_w
-      << ")";
-    r.error("fraction", m.str());
-  }
-  return std::make_unique<PowerCapPolicy>(cap);
+  if (cap >= gpu.min_power_cap_w) return;
+  std::ostringstream m;
+  m << "power-cap fraction " << fraction << " gives " << cap << " W, below the lowest limit " << gpu.name
+    << " accepts (" << gpu.min_power_cap_w << " W, a fraction of " << gpu.min_power_cap_w / gpu.tdp_w << ")";
+  issues.push_back({"fraction", m.str()});
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ std::unique_ptr<Policy> make(MapReader& r, const GpuProfile& gpu) {
 void register_power_cap_policy(PolicyRegistry& registry) {
   registry.add({"power-cap",
                 "a fixed power limit as a fraction of TDP (nvidia-smi -pl), top clocks otherwise",
-                kParameters, make});
+                kParameters, make, check});
 }
 
 }  // namespace wattsim

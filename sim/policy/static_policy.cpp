@@ -18,7 +18,7 @@ void register_static_policy(PolicyRegistry& registry) {
   registry.add({"static",
                 "baseline: top SM clock for every kernel and every wait, fixed batch and parallelism",
                 {},
-                [](MapReader&, const GpuProfile&) { return std::make_unique<StaticPolicy>(); }});
+                [](const ParamValues&, const GpuProfile&) { return std::make_unique<StaticPolicy>(); }});
 }
 
 }  // namespace wattsim

@@ -1,60 +1,30 @@
 #pragma once
-// The run level (design §2): builds the step program of a scenario, lets each policy plan its clocks,
-// simulates `simulated_steps` steps event by event and extrapolates the steady state to the run's length.
-#include <string>
+// The run level: builds the step program of a scenario, instantiates its policies from the registry, lets
+// each choose a batch and layout and plan its clocks, simulates `simulated_steps` steps event by event and
+// extrapolates the steady state to the run's length (or follows the policy's schedule). Results stream to
+// an output sink as each policy finishes.
+#include <memory>
 #include <vector>
 
+#include "config/scenario.hpp"
 #include "hardware/gpu_model.hpp"
-#include "io/scenario.hpp"
 #include "network/network_model.hpp"
 #include "network/topology.hpp"
+#include "run/output_sink.hpp"
+#include "run/run_result.hpp"
 #include "run/step_simulator.hpp"
-#include "run/trace.hpp"
 #include "workload/step_program.hpp"
 
 namespace wattsim {
 
-struct Metric {
-  std::string name;  // with its unit as suffix (_s, _j, _w, _kg, _pct) or none for ratios and counts
-  double value;
-};
-
-struct PolicyResult {
-  std::string name;
-  std::vector<Metric> summary;
-  std::vector<StepRecord> steps;
-  Trace trace;
-  // Energy per (layer, direction), LayerEnergy's layout: of the steady step and of the whole run; the run's
-  // entries sum to energy_j.
-  std::vector<std::string> layer_names;
-  LayerEnergy layer_step_j, layer_run_j;
-  std::vector<ScheduleSegment> schedule;  // carbon-aware only
-  std::uint64_t fingerprint = 0;          // of the simulated steps' (time, task) completion sequence
-
-  double metric(const std::string& name) const;
-};
-
-struct ComparisonRow {
-  std::string policy;
-  double energy_saving_pct = 0;
-  double time_overhead_pct = 0;
-  double co2e_saving_pct = 0;
-  double avg_power_change_pct = 0;
-  double e2a_improvement_pct = 0;  // NaN when the workload has no convergence model
-};
-
-struct RunResult {
-  std::vector<PolicyResult> policies;
-  std::vector<ComparisonRow> comparison;
-  std::vector<std::string> labels;  // kernel labels, indexed by TraceEvent::label
-  std::uint64_t tasks_per_step = 0;
-  std::vector<int> gpu_rank;             // per simulated GPU (the `gpu` of power and events): global rank
-  std::vector<double> gpu_multiplicity;  // and how many GPUs it stands for
-};
-
 // Builds the step program and the cluster of a scenario (exposed for tests and benchmarks).
 StepProgram build_step_program(const Scenario& scenario);
 Topology build_cluster_topology(const Scenario& scenario);
+// Host and switch power of the nodes in use: a partly used single node is charged its share; multi-node
+// clusters use whole nodes.
+ClusterPower cluster_power(const Scenario& scenario, const Topology& topology);
+// The per-GPU spread and stragglers of a scenario, for its simulated GPUs (empty if all are alike).
+std::vector<GpuVariation> build_variation(const Scenario& scenario, const StepProgram& program);
 
 // Everything that simulates a scenario's steps, built together in dependency order: the step program,
 // the GPU model, the cluster and its network, and the step simulator over them. Tests and benchmarks
@@ -72,12 +42,21 @@ struct ScenarioSimulation {
   const std::vector<GpuVariation> variation;
   std::vector<double> steady_time_factor;  // per simulated GPU, once any straggler has started
 };
-RunResult run_scenario(const Scenario& scenario);
 
-// The per-GPU spread and stragglers of a scenario, for its simulated GPUs (empty if all are alike).
-std::vector<GpuVariation> build_variation(const Scenario& scenario, const StepProgram& program);
-// A scenario's batch and layout, and the scenario with another one applied ("" or why it cannot run).
+// A scenario's policy, built from its specification (checked by check_policies).
+std::unique_ptr<Policy> instantiate(const PolicySpec& spec, const GpuProfile& gpu);
+// What the policies' own rules find wrong with their values, keyed "policies.<name>.<parameter>".
+Issues check_policies(const Scenario& scenario);
+
+// Simulates every policy of the scenario; each one's trace (when the sink wants it) and result go to the
+// sink as it finishes, the comparison at the end.
+RunResult run_scenario(const Scenario& scenario, OutputSink& sink);
+inline RunResult run_scenario(const Scenario& scenario) {
+  OutputSink none;
+  return run_scenario(scenario, none);
+}
+
+// A scenario's batch and layout.
 Configuration configuration_of(const Scenario& scenario);
-std::string apply_configuration(Scenario& scenario, const Configuration& c);
 
 }  // namespace wattsim

@@ -4,6 +4,7 @@
 // order by `wattsim list`, and are looked up by name; nothing dispatches on names with if/else chains.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wattsim {
@@ -21,6 +22,12 @@ class Registry {
     return nullptr;
   }
   const std::vector<Entry>& all() const { return entries_; }
+  // The names in registration order: what a parameter naming an entry may be.
+  std::vector<std::string_view> name_list() const {
+    std::vector<std::string_view> names;
+    for (const Entry& e : entries_) names.emplace_back(e.name);
+    return names;
+  }
   // "a, b, c": for error messages that list what is known.
   std::string names() const {
     std::string s;

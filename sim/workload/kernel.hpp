@@ -7,15 +7,17 @@
 
 #include "hardware/kernel_work.hpp"
 #include "network/collective.hpp"
+#include "util/enum_names.hpp"
 
 namespace wattsim {
 
 // Activation recomputation (Korthikanti et al. 2022): none, the attention core only, or whole layers.
 enum class Recompute : std::uint8_t { None, Selective, Full };
+inline constexpr EnumNames<Recompute, 3> kRecomputeNames{{"none", "selective", "full"}};
 
 enum class Pass : std::uint8_t { Forward, Backward, Optimizer, Communication, Recompute };
-inline constexpr const char* kPassNames[] = {"forward", "backward", "optimizer", "communication",
-                                             "recompute"};
+inline constexpr EnumNames<Pass, 5> kPassNames{
+    {"forward", "backward", "optimizer", "communication", "recompute"}};
 
 struct Kernel {
   KernelWork work;

@@ -198,7 +198,7 @@ class StepBuilder {
     return id;
   }
 
-  TaskId add_collective(Collective c, const std::vector<StreamId>& streams, int mb) {
+  TaskId add_collective(StepCollective c, const std::vector<StreamId>& streams, int mb) {
     const TaskId id = g_.add_task(streams);
     p_.tasks.push_back({TaskType::Collective, c.gpus.front(), static_cast<std::uint16_t>(mb),
                         static_cast<std::uint32_t>(p_.collectives.size())});
@@ -217,7 +217,7 @@ class StepBuilder {
   }
 
   TaskId tensor_collective(const Kernel& k, int s, int d, int mb, bool overlapped) {
-    Collective c;
+    StepCollective c;
     c.kind = k.collective;
     c.group = CommGroup::Tensor;
     c.bytes = k.message_bytes;
@@ -236,7 +236,7 @@ class StepBuilder {
 
   // The data-parallel group of TP rank t at stage s: one task over every simulated replica's comm stream.
   TaskId data_collective(CollectiveKind kind, double bytes, int s, int t, int mb) {
-    Collective c;
+    StepCollective c;
     c.kind = kind;
     c.group = CommGroup::Data;
     c.bytes = bytes;
@@ -250,7 +250,6 @@ class StepBuilder {
     return add_collective(std::move(c), streams, mb);
   }
 
-  // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
   // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
   //
   // TP collectives block the compute stream (Megatron's default). With tp_comm_overlap (Megatron-Core's
@@ -386,7 +385,7 @@ class StepBuilder {
     const bool forward = link.op.forward;
     const int edge = forward ? link.from_stage : link.to_stage;  // edge e joins stage e and e+1 (mod p)
     for (int t = 0; t < sim_tp_; ++t) {
-      Collective c;
+      StepCollective c;
       c.kind = CollectiveKind::SendRecv;
       c.group = CommGroup::Pipeline;
       c.bytes = plan_.activation_bytes;

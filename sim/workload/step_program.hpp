@@ -18,18 +18,16 @@
 #include "engine/task_graph.hpp"
 #include "network/collective.hpp"
 #include "workload/kernel.hpp"
+#include "workload/parallel_plan.hpp"
 
 namespace wattsim {
 
-enum class PipelineSchedule : std::uint8_t { GPipe, OneFOneB, Interleaved };
 enum class CommGroup : std::uint8_t { Tensor, Data, Pipeline };
 
-struct Collective {
-  CollectiveKind kind = CollectiveKind::AllReduce;
+// A collective of the step: the network's operation (what moves among which ranks) plus where it sits in
+// the program, for timing and energy attribution.
+struct StepCollective : Collective {
   CommGroup group = CommGroup::Data;
-  double bytes = 0;                 // all-reduce: the buffer; reduce-scatter / all-gather: the whole tensor
-  std::vector<int> ranks;           // global ranks of one group, in ring order
-  std::vector<int> copy_offsets;    // the same collective runs at once on ranks + offset (symmetric peers)
   std::vector<std::uint32_t> gpus;  // simulated GPUs taking part
   std::uint16_t layer = 0;          // tensor-parallel collectives: the layer and pass they belong to
   Pass pass = Pass::Communication;
@@ -42,30 +40,6 @@ struct StepTask {
   std::uint32_t gpu = 0;  // kernels: the simulated GPU; collectives: the first participant
   std::uint16_t microbatch = 0;
   std::uint32_t index = 0;  // into StepProgram::kernels or ::collectives
-};
-
-struct ParallelPlan {
-  int tp = 1;
-  int pp = 1;
-  int dp = 1;
-  int microbatches = 1;    // per pipeline per optimizer step
-  int virtual_stages = 1;  // model chunks per pipeline stage (interleaved 1F1B)
-  PipelineSchedule schedule = PipelineSchedule::OneFOneB;
-  Recompute recompute = Recompute::None;
-  int zero_stage = 0;
-  double bucket_bytes = 25.0 * (1 << 20);   // PyTorch DDP's default bucket_cap_mb = 25
-  double gradient_bytes_per_parameter = 4;  // gradients reduced in fp32 (mixed precision)
-  double weight_bytes_per_parameter = 2;    // what ZeRO gathers
-  bool overlap_grad_reduce = true;
-  bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
-  bool symmetric = true;
-  double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)
-  // Global rank of (tensor rank t, pipeline stage p, data rank d). Default order: t fastest, then p, then d
-  // ("tp-pp-dp"), so a TP group sits inside a node.
-  bool data_before_pipeline = false;  // "tp-dp-pp": t fastest, then d, then p
-  int rank(int t, int p, int d) const {
-    return data_before_pipeline ? t + tp * (d + dp * p) : t + tp * (p + pp * d);
-  }
 };
 
 struct PipelineOp {
@@ -82,7 +56,7 @@ struct StepProgram {
   TaskGraph graph;
   std::vector<StepTask> tasks;
   std::vector<Kernel> kernels;
-  std::vector<Collective> collectives;
+  std::vector<StepCollective> collectives;
   std::vector<std::string> labels;
   std::vector<std::string> layer_names;  // by Kernel::layer; the last is the optimizer step
   std::vector<int> gpu_rank;             // global rank of each simulated GPU

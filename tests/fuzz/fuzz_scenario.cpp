@@ -5,7 +5,7 @@
 #include <string>
 
 #include "io/model_catalog.hpp"
-#include "io/scenario.hpp"
+#include "io/scenario_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const wattsim::ModelCatalog catalog(WATTSIM_FUZZ_MODELS_DIR);

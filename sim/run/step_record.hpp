@@ -1,21 +1,17 @@
 #pragma once
-// What a simulated step leaves behind for output, buffered in plain arrays and written in blocks. Which
-// parts are kept is the trace detail's choice (design §6): the models only emit.
+// What a simulated step leaves behind: its record (time, energy and its parts), and, when a trace is kept,
+// one event per kernel and collective on each GPU (power pieces are the energy meter's PowerSegment).
+// Output sinks (output_sink.hpp) decide what is kept and where.
 #include <cstdint>
 #include <vector>
 
+#include "util/enum_names.hpp"
+
 namespace wattsim {
 
-struct PowerSegment {
-  std::uint32_t gpu;
-  double t0_s, t1_s;
-  double watts;
-  double clock_mhz;
-  bool operator==(const PowerSegment&) const = default;
-};
-
 enum class EventKind : std::uint8_t { TensorGemm, Elementwise, Reduction, Collective };
-inline constexpr const char* kEventKindNames[] = {"tensor_gemm", "elementwise", "reduction", "collective"};
+inline constexpr EnumNames<EventKind, 4> kEventKindNames{
+    {"tensor_gemm", "elementwise", "reduction", "collective"}};
 
 struct TraceEvent {
   std::uint32_t gpu;
@@ -44,13 +40,6 @@ struct StepRecord {
   double peak_gpu_power_w = 0;
   std::uint64_t events = 0;
   std::uint64_t clock_changes = 0;
-};
-
-struct Trace {
-  bool keep_power = false;
-  bool keep_events = false;
-  std::vector<PowerSegment> power;
-  std::vector<TraceEvent> events;
 };
 
 }  // namespace wattsim

@@ -30,5 +30,9 @@ struct QuantityResult {
 };
 
 QuantityResult parse_quantity(std::string_view text, Dimension expected);
+// A value in the SI base unit written the way a person would ("25 MiB", "2 us", "32 GB/s"): the unit that
+// makes the number a whole number (the smallest such), else the largest that keeps it at least 1. Its
+// parse_quantity gives the value back.
+std::string format_quantity(double value_si, Dimension dimension);
 
 }  // namespace wattsim

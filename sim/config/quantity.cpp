@@ -1,9 +1,10 @@
-#include "io/quantity.hpp"
+#include "config/quantity.hpp"
 
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace wattsim {
@@ -132,6 +133,28 @@ std::string_view dimension_example(Dimension d) {
       return "475 g/kWh";
   }
   return "";
+}
+
+std::string format_quantity(double value, Dimension dimension) {
+  const Unit* chosen = nullptr;
+  double mantissa = value;
+  auto whole = [](double m) { return std::abs(m - std::round(m)) <= 1e-9 * std::abs(m); };
+  for (const Unit& u : kUnits) {  // aliases (KB, µs) come after their preferred spelling
+    if (u.dimension != dimension || u.symbol == "KB" || u.symbol == "µs") continue;
+    const double m = value / u.to_base;
+    if (value == 0 ? u.to_base != 1 : std::abs(m) < 1) continue;
+    const bool better = !chosen || (whole(m) && (!whole(mantissa) || std::abs(m) < std::abs(mantissa))) ||
+                        (!whole(m) && !whole(mantissa) && std::abs(m) < std::abs(mantissa));
+    if (better) chosen = &u, mantissa = m;
+  }
+  if (!chosen) {  // below 1 of the smallest unit
+    for (const Unit& u : kUnits)
+      if (u.dimension == dimension && (!chosen || u.to_base < chosen->to_base)) chosen = &u;
+    mantissa = value / chosen->to_base;
+  }
+  char number[32];
+  std::snprintf(number, sizeof number, "%.6g", whole(mantissa) ? std::round(mantissa) : mantissa);
+  return std::string(number) + " " + std::string(chosen->symbol);
 }
 
 QuantityResult parse_quantity(std::string_view text, Dimension expected) {

@@ -1,0 +1,89 @@
+#include "workload/feasibility.hpp"
+
+#include <numeric>
+#include <sstream>
+#include <string>
+
+#include "workload/memory_footprint.hpp"
+
+namespace wattsim {
+
+void check_layout(const ParallelPlan& p, bool sequence_parallel, Issues& issues) {
+  if (p.virtual_stages > 1 && p.schedule != PipelineSchedule::Interleaved)
+    issues.push_back(
+        {"parallelism.virtual_stages", "parallelism.virtual_stages > 1 needs schedule: interleaved"});
+  if (p.schedule == PipelineSchedule::Interleaved && p.pp < 2)
+    issues.push_back({"parallelism.schedule", "the interleaved schedule needs pp >= 2"});
+  if (sequence_parallel && p.tp < 2)
+    issues.push_back({"parallelism.sequence_parallel", "sequence parallelism needs tp > 1"});
+  if (!p.symmetric && p.zero_stage == 3)
+    issues.push_back(
+        {"parallelism.symmetric", "ZeRO-3 is simulated with symmetric replicas only; set symmetric: true"});
+}
+
+void check_model_split(const ModelSpec& m, const ModelFamily& family, const ParallelPlan& p, Issues& issues) {
+  const std::string tp = std::to_string(p.tp);
+  if (p.schedule == PipelineSchedule::Interleaved && p.microbatches % p.pp != 0) {
+    issues.push_back({"parallelism", "the interleaved schedule needs microbatches per pipeline (" +
+                                         std::to_string(p.microbatches) + ") to be a multiple of pp (" +
+                                         std::to_string(p.pp) + ")"});
+    return;
+  }
+  if (family.sample_unit == "image") {
+    if (p.tp > 1)
+      issues.push_back({"parallelism",
+                        "tensor parallelism splits transformer layers; " + m.name + " is a CNN: use tp: 1"});
+    const int blocks = std::accumulate(m.stage_blocks.begin(), m.stage_blocks.end(), 0);
+    if (p.pp * p.virtual_stages > blocks)
+      issues.push_back({"parallelism", "pp × virtual_stages = " + std::to_string(p.pp * p.virtual_stages) +
+                                           " exceeds the " + std::to_string(blocks) + " blocks of " +
+                                           m.name});
+    return;
+  }
+  if (m.heads % p.tp != 0)
+    issues.push_back({"parallelism", "tp = " + tp + " does not divide the " + std::to_string(m.heads) +
+                                         " attention heads of " + m.name +
+                                         ": each TP rank must hold whole heads"});
+  else if (m.kv_heads % p.tp != 0)
+    issues.push_back({"parallelism", "tp = " + tp + " does not divide the " + std::to_string(m.kv_heads) +
+                                         " key/value heads of " + m.name});
+  if (m.ffn_hidden % p.tp != 0)
+    issues.push_back(
+        {"parallelism", "tp = " + tp + " does not divide the FFN size " + std::to_string(m.ffn_hidden)});
+  if (m.layers % (p.pp * p.virtual_stages) != 0)
+    issues.push_back({"parallelism", std::to_string(m.layers) +
+                                         " layers do not split evenly over pp × virtual_stages = " +
+                                         std::to_string(p.pp * p.virtual_stages) + " pipeline chunks"});
+}
+
+void check_stage_memory(const Workload& w, const ParallelPlan& p, double gpu_memory_bytes,
+                        std::string_view gpu_name, std::string_view model_name, Issues& issues) {
+  for (int stage = 0; stage < p.pp; ++stage) {
+    const MemoryFootprint f = stage_footprint(w, p, stage);
+    if (f.total_bytes() <= gpu_memory_bytes) continue;
+    std::ostringstream msg;
+    msg << std::fixed;
+    msg.precision(1);
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    msg << model_name << " does not fit in " << gpu_name << " memory (" << gpu_memory_bytes / gib << " GiB)";
+    if (p.pp > 1) msg << " on pipeline stage " << stage << " of " << p.pp;
+    msg << ": over by " << (f.total_bytes() - gpu_memory_bytes) / gib << " GiB: " << f.describe()
+        << "; lower workload.micro_batch, recompute activations, raise tp or pp, or use zero_stage";
+    issues.push_back({"workload", msg.str()});
+    return;
+  }
+}
+
+double estimated_tasks_per_step(const Workload& w, const ParallelPlan& p) {
+  // Per microbatch, every layer's forward and backward kernels on one GPU of its stage, and its forward
+  // again under full recomputation; each simulated GPU of a stage runs them.
+  double per_microbatch = 0;
+  for (const Layer& layer : w.layers) {
+    per_microbatch += static_cast<double>(layer.forward.size() + layer.backward.size());
+    if (p.recompute == Recompute::Full) per_microbatch += static_cast<double>(layer.forward.size());
+  }
+  const double replicas = p.symmetric ? 1.0 : static_cast<double>(p.tp) * p.dp;
+  return per_microbatch * p.microbatches * replicas;
+}
+
+}  // namespace wattsim

@@ -1,0 +1,43 @@
+#pragma once
+// How a training step is split over GPUs: tensor (TP), pipeline (PP) and data (DP) parallel degrees, the
+// pipeline schedule, ZeRO sharding, activation recomputation, and how ranks map to GPUs.
+#include <cstdint>
+
+#include "util/enum_names.hpp"
+#include "workload/kernel.hpp"
+
+namespace wattsim {
+
+// GPipe, 1F1B (PipeDream-Flush), and Megatron's interleaved 1F1B (Narayanan et al. SC'21).
+enum class PipelineSchedule : std::uint8_t { GPipe, OneFOneB, Interleaved };
+inline constexpr EnumNames<PipelineSchedule, 3> kPipelineScheduleNames{{"gpipe", "1f1b", "interleaved"}};
+
+// How global ranks map to (tensor rank, pipeline stage, data rank), fastest-varying first. The default
+// puts a TP group inside a node.
+enum class RankOrder : std::uint8_t { TpPpDp, TpDpPp };
+inline constexpr EnumNames<RankOrder, 2> kRankOrderNames{{"tp-pp-dp", "tp-dp-pp"}};
+
+struct ParallelPlan {
+  int tp = 1;
+  int pp = 1;
+  int dp = 1;
+  int microbatches = 1;    // per pipeline per optimizer step
+  int virtual_stages = 1;  // model chunks per pipeline stage (interleaved 1F1B)
+  PipelineSchedule schedule = PipelineSchedule::OneFOneB;
+  Recompute recompute = Recompute::None;
+  int zero_stage = 0;
+  double bucket_bytes = 25.0 * (1 << 20);   // PyTorch DDP's default bucket_cap_mb = 25
+  double gradient_bytes_per_parameter = 4;  // gradients reduced in fp32 (mixed precision)
+  double weight_bytes_per_parameter = 2;    // what ZeRO gathers
+  bool overlap_grad_reduce = true;
+  bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
+  bool symmetric = true;
+  double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)
+  RankOrder rank_order = RankOrder::TpPpDp;
+  // Global rank of (tensor rank t, pipeline stage p, data rank d).
+  int rank(int t, int p, int d) const {
+    return rank_order == RankOrder::TpDpPp ? t + tp * (d + dp * p) : t + tp * (p + pp * d);
+  }
+};
+
+}  // namespace wattsim
