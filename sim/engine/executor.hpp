@@ -11,6 +11,11 @@
 // Determinism: completions at equal times are processed in task-id order (event_queue.hpp), and tasks
 // that become ready at one instant start in the order those completions release them; task ids follow
 // program order, so a step's schedule depends only on its program.
+//
+// Same-time order, in full: the queue orders events by (time, payload), and the payloads that are not
+// tasks are the largest values, so at one instant every task completion (in task-id order) comes first,
+// then the handler's wakeup (kWakeup), then the start marker (kStartMarker, pushed only at a run's start
+// time, when nothing else is queued). A wakeup thus sees every completion of its instant already done.
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -84,8 +89,9 @@ class Executor {
   }
 
  private:
-  static constexpr TaskId kStartMarker = ~TaskId{0};
+  // Payloads that are not tasks, named by their place in the same-time order (after every task).
   static constexpr TaskId kWakeup = ~TaskId{0} - 1;
+  static constexpr TaskId kStartMarker = ~TaskId{0};
 
   template <class Arrive>
   void begin(const TaskGraph& graph, Arrive& arrive, SimTime now) {

@@ -2,7 +2,7 @@
 // One GPU's behaviour: kernel time at a clock (roofline), the power it draws doing so, and the clock a power
 // cap leaves it. Stateless apart from the cap; the per-GPU state of a run lives in the step simulator.
 //
-// Kernel time (design §4), with f the SM clock and f_max the top clock:
+// Kernel time (docs/physics.md), with f the SM clock and f_max the top clock:
 //   t(f) = t_overhead + max( W / (η·R_peak·f/f_max) , Q / (η_m·BW_mem) )
 // Compute throughput scales with f; HBM bandwidth does not (the memory clock is fixed: S30).
 // While the kernel runs, the SMs switch at α_eff = α_wait + (α_kind − α_wait)·t_compute/t_body (a kernel

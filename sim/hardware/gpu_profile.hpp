@@ -15,7 +15,7 @@ struct VfPoint {
   double voltage_v;
 };
 
-// Coefficients of P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem (design §4).
+// Coefficients of P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem (docs/physics.md).
 struct PowerCoefficients {
   double base_w = 0;                   // board, fans, HBM refresh: independent of the SM clock
   double leakage_w_per_v = 0;          // k_leak: static leakage, taken as linear in V over the DVFS range
@@ -26,7 +26,7 @@ struct PowerCoefficients {
   double comm_memory_utilisation = 0;  // β added by communication kernels (copying through HBM)
 };
 
-// Achievable fractions of peak, by kernel kind; time is t_overhead + max(compute, memory) (design §4).
+// Achievable fractions of peak, by kernel kind; time is t_overhead + max(compute, memory) (docs/physics.md).
 struct KernelEfficiency {
   double tensor = 0.8;   // of the tensor-core peak, large GEMMs
   double vector = 0.6;   // of the FP32 vector peak, element-wise and reductions

@@ -1,5 +1,5 @@
 #pragma once
-// GPU board power as a function of SM clock, switching activity and memory traffic (design §4):
+// GPU board power as a function of SM clock, switching activity and memory traffic (docs/physics.md):
 //
 //   P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem
 //

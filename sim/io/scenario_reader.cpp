@@ -236,7 +236,8 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
   }
   const auto& registry = PolicyRegistry::instance();
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const auto& [name, params] = entries[i];
+    const std::string& name = entries[i].first;
+    const YAML::Node& params = entries[i].second;
     const PolicyInfo* info = registry.find(name);
     if (!info) {
       in.d.error(marks[i], "unknown policy '" + name + "'; known: " + registry.names());

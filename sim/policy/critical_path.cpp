@@ -144,118 +144,161 @@ void build_units(const PlanningContext& context, const Predecessors& preds, bool
   }
 }
 
+// The units of a step, in reverse topological order: blocks that span TP groups, unless that joins blocks
+// into a cycle; then blocks of one GPU each, which cannot form one (only a block's first task waits on
+// anything outside it).
+struct OrderedUnits {
+  Units group_blocks, gpu_blocks;
+  const Units* used = &group_blocks;
+  std::vector<std::size_t> reverse_topological;
+  const Units& units() const { return *used; }
+};
+void order_units(const PlanningContext& context, const Predecessors& preds, OrderedUnits& o) {
+  build_units(context, preds, true, o.group_blocks);
+  try {
+    boost::topological_sort(o.group_blocks.graph, std::back_inserter(o.reverse_topological));
+  } catch (const boost::not_a_dag&) {
+    build_units(context, preds, false, o.gpu_blocks);
+    o.used = &o.gpu_blocks;
+    o.reverse_topological.clear();
+    boost::topological_sort(o.gpu_blocks.graph, std::back_inserter(o.reverse_topological));
+  }
+}
+
+// Per unit and clock: its time, the longest path through its tasks (kernels at that clock, scaled by their
+// GPU's variation factor; collectives at their analytical time), so GPUs of a TP group side by side and
+// communication overlapped with GEMMs count once; its energy, the sum over its kernels; and the GPUs it
+// keeps busy, multiplicity counted.
+struct UnitCosts {
+  int clocks = 0;
+  std::vector<double> time, energy;  // [unit · clocks + clock]
+  std::vector<double> gpus;
+  double duration(std::size_t unit, int clock) const { return time[unit * clocks + clock]; }
+};
+UnitCosts unit_costs(const PlanningContext& context, const Units& units, const Predecessors& preds,
+                     const KernelCostTable& costs) {
+  const StepProgram& program = context.program;
+  const std::size_t n = units.block_kernels.size();
+  UnitCosts c;
+  c.clocks = costs.clocks();
+  c.time.assign(n * static_cast<std::size_t>(c.clocks), 0.0);
+  c.energy.assign(c.time.size(), 0.0);
+  c.gpus.assign(n, 0.0);
+  std::vector<double> finish(program.tasks.size(), 0.0);
+  std::vector<std::uint32_t> seen_gpus;
+  for (std::size_t v = 0; v < n; ++v) {
+    seen_gpus.clear();
+    for (TaskId t : units.block_kernels[v]) {
+      const std::uint32_t gpu = program.tasks[t].gpu;
+      if (std::find(seen_gpus.begin(), seen_gpus.end(), gpu) == seen_gpus.end()) {
+        seen_gpus.push_back(gpu);
+        c.gpus[v] += program.gpu_multiplicity[gpu];
+      }
+      for (int f = 0; f < c.clocks; ++f)
+        c.energy[v * c.clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockIndex>(f)).energy_j *
+                                      program.gpu_multiplicity[gpu];
+    }
+    for (int f = 0; f < c.clocks; ++f) {
+      double longest = 0;
+      for (TaskId t : units.tasks[v]) {  // id order is a topological order within a block
+        double start = 0;
+        for (TaskId p : preds.of(t))
+          if (units.of_task[p] == v) start = std::max(start, finish[p]);
+        const StepTask& task = program.tasks[t];
+        const double d = task.type == TaskType::Kernel
+                             ? costs.at(task.index, static_cast<ClockIndex>(f)).time_s *
+                                   (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu])
+                             : to_seconds(context.collective_time[task.index]);
+        finish[t] = start + d;
+        longest = std::max(longest, finish[t]);
+      }
+      c.time[v * c.clocks + f] = longest;
+    }
+  }
+  return c;
+}
+
+// The forward pass with every block at the top clock: each unit's earliest start; returns the makespan.
+double earliest_starts(const OrderedUnits& o, const UnitCosts& costs, int top,
+                       std::vector<double>& earliest) {
+  const UnitGraph& graph = o.units().graph;
+  earliest.assign(o.units().block_kernels.size(), 0.0);
+  double makespan = 0;
+  for (auto it = o.reverse_topological.rbegin(); it != o.reverse_topological.rend(); ++it) {
+    const double end = earliest[*it] + costs.duration(*it, top);
+    makespan = std::max(makespan, end);
+    for (auto [e, last] = boost::out_edges(*it, graph); e != last; ++e)
+      earliest[boost::target(*e, graph)] = std::max(earliest[boost::target(*e, graph)], end);
+  }
+  return makespan;
+}
+
+// The reverse pass from the deadline: each block takes the clock minimising E + (price − 1)·P_wait·n·t
+// that still finishes by its latest finish with 2τ for the transitions in and out. Counts the blocks
+// slowed.
+ClockPlan assign_clocks(const PlanningContext& context, const OrderedUnits& o, const UnitCosts& costs,
+                        const std::vector<double>& earliest, double deadline, double time_w_per_gpu,
+                        int& slowed) {
+  const Units& units = o.units();
+  const UnitGraph& graph = units.graph;
+  const int top = top_clock(context.gpu), clocks = costs.clocks;
+  const double transition_s = to_seconds(context.gpu.profile().clock_transition_ns);
+  std::vector<double> latest_start(units.block_kernels.size(), deadline);
+  // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
+  // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it anyway).
+  ClockPlan plan = max_clock_plan(context.gpu, context.program);
+  plan.wait_hold = ClockPlan::kNextKernelClock;
+  slowed = 0;
+  for (std::size_t v : o.reverse_topological) {
+    double latest_finish = deadline;
+    for (auto [e, last] = boost::out_edges(v, graph); e != last; ++e)
+      latest_finish = std::min(latest_finish, latest_start[boost::target(*e, graph)]);
+    int chosen = top;
+    if (!units.block_kernels[v].empty()) {
+      const double time_w = time_w_per_gpu * costs.gpus[v];
+      double lowest = costs.energy[v * clocks + top] + time_w * costs.duration(v, top);
+      for (int f = 0; f < top; ++f) {
+        const double cost = costs.energy[v * clocks + f] + time_w * costs.duration(v, f);
+        if (cost < lowest && earliest[v] + costs.duration(v, f) + 2 * transition_s <= latest_finish) {
+          lowest = cost;
+          chosen = f;
+        }
+      }
+      if (chosen != top) {
+        ++slowed;
+        for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockIndex>(chosen);
+      }
+    }
+    latest_start[v] = latest_finish - costs.duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
+  }
+  return plan;
+}
+
 class CriticalPathPolicy final : public Policy {
  public:
   explicit CriticalPathPolicy(double budget) : budget_(budget) {}
 
   ClockPlan plan(const PlanningContext& context) const override {
-    const StepProgram& program = context.program;
-    const GpuProfile& profile = context.gpu.profile();
-    const KernelCostTable costs(context.gpu, program);
-    const int clocks = costs.clocks();
-    const ClockIndex top = top_clock(context.gpu);
-    // Blocks that span TP groups, unless that joins blocks into a cycle; then blocks of one GPU each.
-    const Predecessors preds(program.graph);
-    Units group_blocks, gpu_blocks;
-    build_units(context, preds, true, group_blocks);
-    const Units* used = &group_blocks;
-    std::vector<std::size_t> reverse_topological;
-    try {
-      boost::topological_sort(group_blocks.graph, std::back_inserter(reverse_topological));
-    } catch (const boost::not_a_dag&) {
-      // Blocks of one GPU cannot form a cycle: only a block's first task waits on anything outside it.
-      build_units(context, preds, false, gpu_blocks);
-      used = &gpu_blocks;
-      reverse_topological.clear();
-      boost::topological_sort(gpu_blocks.graph, std::back_inserter(reverse_topological));
-    }
-    const Units& units = *used;
-    const std::size_t n = units.block_kernels.size();
-    // Unit time per clock: the longest path through its tasks (kernels at that clock, scaled by their
-    // GPU's variation factor; collectives at their analytical time), so GPUs of a TP group side by side and
-    // communication overlapped with GEMMs count once. Energy: the sum over its kernels.
-    std::vector<double> time(n * static_cast<std::size_t>(clocks), 0.0), energy(time.size(), 0.0);
-    std::vector<double> gpus_in(n, 0.0);  // GPUs a block keeps busy, multiplicity counted
-    std::vector<double> finish(program.tasks.size(), 0.0);
-    std::vector<std::uint32_t> seen_gpus;
-    for (std::size_t v = 0; v < n; ++v) {
-      seen_gpus.clear();
-      for (TaskId t : units.block_kernels[v]) {
-        const std::uint32_t gpu = program.tasks[t].gpu;
-        if (std::find(seen_gpus.begin(), seen_gpus.end(), gpu) == seen_gpus.end()) {
-          seen_gpus.push_back(gpu);
-          gpus_in[v] += program.gpu_multiplicity[gpu];
-        }
-        for (int f = 0; f < clocks; ++f)
-          energy[v * clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockIndex>(f)).energy_j *
-                                    program.gpu_multiplicity[gpu];
-      }
-      for (int f = 0; f < clocks; ++f) {
-        double longest = 0;
-        for (TaskId t : units.tasks[v]) {  // id order is a topological order within a block
-          double start = 0;
-          for (TaskId p : preds.of(t))
-            if (units.of_task[p] == v) start = std::max(start, finish[p]);
-          const StepTask& task = program.tasks[t];
-          const double d =
-              task.type == TaskType::Kernel
-                  ? costs.at(task.index, static_cast<ClockIndex>(f)).time_s *
-                        (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu])
-                  : to_seconds(context.collective_time[task.index]);
-          finish[t] = start + d;
-          longest = std::max(longest, finish[t]);
-        }
-        time[v * clocks + f] = longest;
-      }
-    }
-    auto duration = [&](std::size_t v, int f) { return time[v * clocks + f]; };
-    std::vector<double> earliest(n, 0.0);
-    double makespan = 0;
-    for (auto it = reverse_topological.rbegin(); it != reverse_topological.rend(); ++it) {
-      const double end = earliest[*it] + duration(*it, top);
-      makespan = std::max(makespan, end);
-      for (auto [e, last] = boost::out_edges(*it, units.graph); e != last; ++e)
-        earliest[boost::target(*e, units.graph)] = std::max(earliest[boost::target(*e, units.graph)], end);
-    }
-    const double wait_w = context.gpu.power().wait(profile.clock_max_mhz).total_w;
-    const double transition_s = to_seconds(profile.clock_transition_ns);
+    const Predecessors preds(context.program.graph);
+    OrderedUnits units;
+    order_units(context, preds, units);
+    const UnitCosts costs =
+        unit_costs(context, units.units(), preds, KernelCostTable(context.gpu, context.program));
+    std::vector<double> earliest;
+    const double makespan = earliest_starts(units, costs, top_clock(context.gpu), earliest);
+    const double wait_w = context.gpu.power().wait(context.gpu.profile().clock_max_mhz).total_w;
     BestPlan best(context, budget_limit(context.baseline, budget_));
     // The reverse pass hands the slack of a chain to its last blocks first. A price on time, a share m
     // of the wait power the slowed GPUs would otherwise draw, makes each block take less and leaves slack
     // for the blocks before it (energy falls fastest over the first steps down from the top clock). A few
-    // prices are tried, each plan simulated, and the best kept.
+    // prices are tried, each plan simulated, and the best kept; a plan that came out longer than allowed
+    // (the block model is coarser than the simulated step) is redone with the deadline pulled in.
     int slowed = 0, best_slowed = 0;
     for (double price : {0.0, 0.5, 1.0, 2.0}) {
       double deadline = std::min(makespan, to_seconds(best.limit()));
       for (int attempt = 0; attempt < 4; ++attempt) {
-        std::vector<double> latest_start(n, deadline);
-        // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
-        // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it anyway).
-        ClockPlan plan = max_clock_plan(context.gpu, program);
-        plan.wait_hold = ClockPlan::kNextKernelClock;
-        slowed = 0;
-        for (std::size_t v : reverse_topological) {
-          double latest_finish = deadline;
-          for (auto [e, last] = boost::out_edges(v, units.graph); e != last; ++e)
-            latest_finish = std::min(latest_finish, latest_start[boost::target(*e, units.graph)]);
-          int chosen = top;
-          if (!units.block_kernels[v].empty()) {
-            const double time_w = (price - 1.0) * wait_w * gpus_in[v];
-            double lowest = energy[v * clocks + top] + time_w * time[v * clocks + top];
-            for (int f = 0; f < top; ++f) {
-              const double cost = energy[v * clocks + f] + time_w * time[v * clocks + f];
-              if (cost < lowest && earliest[v] + duration(v, f) + 2 * transition_s <= latest_finish) {
-                lowest = cost;
-                chosen = f;
-              }
-            }
-            if (chosen != top) {
-              ++slowed;
-              for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockIndex>(chosen);
-            }
-          }
-          latest_start[v] = latest_finish - duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
-        }
+        const ClockPlan plan =
+            assign_clocks(context, units, costs, earliest, deadline, (price - 1.0) * wait_w, slowed);
         const double before = best.outcome().energy_j;
         const StepOutcome o = best.consider(plan);
         if (best.outcome().energy_j < before) best_slowed = slowed;
@@ -263,12 +306,11 @@ class CriticalPathPolicy final : public Policy {
         deadline -= to_seconds(o.time - best.limit());
       }
     }
-    slowed = best_slowed;
     try_low_wait_clock(best, context.gpu);
     ClockPlan plan = best.plan();
     plan.notes.emplace_back("slowdown_budget", budget_);
-    plan.notes.emplace_back("blocks", static_cast<double>(n));
-    plan.notes.emplace_back("blocks_slowed", slowed);
+    plan.notes.emplace_back("blocks", static_cast<double>(costs.gpus.size()));
+    plan.notes.emplace_back("blocks_slowed", best_slowed);
     plan.notes.emplace_back("critical_path_s", makespan);
     return plan;
   }

@@ -1,6 +1,6 @@
 // Static allocation, the baseline every policy is compared with: the top SM clock for every kernel, and a
 // GPU that waits (for a collective, a pipeline peer, the optimizer) spins at that same clock, as training
-// frameworks leave it (design §5).
+// frameworks leave it (docs/physics.md, policies).
 #include "policy/policy.hpp"
 
 namespace wattsim {

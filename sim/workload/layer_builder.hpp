@@ -1,6 +1,6 @@
 #pragma once
 // Appends the forward kernels of one layer and derives the matching backward kernels, so that each model
-// family states only its forward computation. Conventions (design §4):
+// family states only its forward computation. Conventions (docs/physics.md):
 //  - a GEMM (M×K)·(K×N) costs 2·M·K·N FLOPs and moves its three operands once; its backward is two GEMMs
 //    of the same FLOPs (input gradient and weight gradient), the weight gradient accumulated in fp32;
 //  - vector work moves `reads + writes` elements; its backward moves twice the bytes of its forward;

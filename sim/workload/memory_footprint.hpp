@@ -1,5 +1,5 @@
 #pragma once
-// Device memory a plan needs per GPU, to reject plans that cannot run (design §4). Mixed-precision Adam
+// Device memory a plan needs per GPU, to reject plans that cannot run (docs/physics.md). Mixed-precision Adam
 // without ZeRO holds 16-bit weights (2 B/param), fp32 gradients (4 B/param) and fp32 master weights and
 // two moments (12 B/param): 18 bytes per parameter (Rajbhandari et al. 2020 count 16 with 16-bit
 // gradients). Activations come from the model family (Korthikanti et al. 2022 for transformers).

@@ -30,7 +30,7 @@ struct ModelSpec {
   int classes = 1000;
   int base_width = 64;
 
-  // Convergence to the target loss (design §4; McCandlish et al. 2018, Kaplan et al. 2020): a run at
+  // Convergence to the target loss (docs/physics.md; McCandlish et al. 2018, Kaplan et al. 2020): a run at
   // global batch B needs S(B) = min_steps · (1 + critical_batch / B) steps. 0: not known.
   double dataset_samples = 0;  // samples in one epoch of the training set; 0: not given
   double critical_batch = 0;   // B_noise, in samples
