@@ -24,7 +24,7 @@ void BM_PlanGpt3_175B(benchmark::State& state, const char* policy) {
   auto evaluate = [&](const wattsim::ClockPlan& plan) {
     ++simulations;
     simulation.sim.reset(plan);
-    const wattsim::StepRecord r = simulation.sim.run_step(nullptr);
+    const wattsim::StepRecord r = simulation.sim.run_step();
     return wattsim::StepOutcome{wattsim::seconds_to_time(r.time_s), r.energy_j};
   };
   const wattsim::StepOutcome baseline = evaluate(wattsim::max_clock_plan(simulation.gpu, simulation.program));

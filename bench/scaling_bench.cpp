@@ -30,7 +30,7 @@ void run_steps(benchmark::State& state, const wattsim::Scenario& s) {
   double step_s = 0;
   for (auto _ : state) {
     sim.reset(plan);
-    const wattsim::StepRecord r = sim.run_step(nullptr);
+    const wattsim::StepRecord r = sim.run_step();
     events += r.events;
     step_s = r.time_s;
   }

@@ -20,7 +20,7 @@ void BM_Step(benchmark::State& state, const char* scenario_file) {
   sim.reset(wattsim::max_clock_plan(simulation.gpu, program));
   std::uint64_t events = 0;
   for (auto _ : state) {
-    const wattsim::StepRecord r = sim.run_step(nullptr);
+    const wattsim::StepRecord r = sim.run_step();
     events += r.events;
     benchmark::DoNotOptimize(r.energy_j);
   }

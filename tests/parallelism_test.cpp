@@ -40,7 +40,7 @@ double simulate_step_s(const Workload& w, const ParallelPlan& plan) {
   const NetworkModel network(topology, "ring");
   StepSimulator sim(program, gpu, network, ClusterPower{});
   sim.reset(max_clock_plan(gpu, program));
-  return sim.run_step(nullptr).time_s;
+  return sim.run_step().time_s;
 }
 
 // Bubble fractions (Narayanan et al. SC'21): (p−1)/m for GPipe and 1F1B, (p−1)/(v·m) interleaved.

@@ -178,7 +178,7 @@ TEST(AdaptiveBatch, ChoosesTheMinimumEnergyToTargetOverABruteForceGrid) {
       ASSERT_TRUE(apply_configuration(v, {2 * mbs * m, mbs, 1, 1, 2, 0}).empty());
       ScenarioSimulation sim(v);
       sim.sim.reset(max_clock_plan(sim.gpu, sim.program));
-      const StepRecord step = sim.sim.run_step(nullptr);
+      const StepRecord step = sim.sim.run_step();
       best = std::min(best, s.model.steps_to_target(2.0 * mbs * m) * step.energy_j);
     }
   EXPECT_NEAR(chosen, best, 1e-9 * best);

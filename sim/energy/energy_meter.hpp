@@ -46,14 +46,30 @@ struct StepEnergy {
   double peak_gpu_w = 0;
 };
 
+// The meter's state of one GPU. It is attached to the GPU's own state (the step simulator keeps it
+// beside the GPU's clock and activity, as SimGrid attaches its energy plugin's state to a host), so a state
+// change touches one record.
+struct GpuEnergy {
+  SimTime since = 0;  // the last update
+  double watts = 0;
+  double memory_w = 0;
+  double clock_mhz = 0;  // for the power trace
+  double energy_j = 0;
+  double busy_j = 0;
+  double wait_j = 0;
+  double memory_j = 0;
+  double attributed_j = 0;  // energy already charged to a slot
+  std::uint32_t last_slot = 0;
+  double step_busy_j = 0, step_wait_j = 0, step_memory_j = 0;  // at the start of the step
+};
+
 class EnergyMeter {
  public:
-  // Starts a run: every GPU at zero energy and no power, every slot empty.
-  void reset(std::size_t gpus, std::size_t layer_slots);
+  // Starts a run: every slot empty (each GPU's record starts at its default).
+  void reset(std::size_t layer_slots);
 
-  // Integrates GPU g's power from its last update to `now`.
-  void update(std::uint32_t g, SimTime now) {
-    Gpu& s = gpus_[g];
+  // Integrates GPU g's power from its last update to `now`; busy if a kernel ran on it meanwhile.
+  void update(GpuEnergy& s, std::uint32_t g, SimTime now, bool busy) {
     const SimTime dt = now - s.since;
     if (dt <= 0) return;
     const double seconds = to_seconds(dt);
@@ -61,24 +77,20 @@ class EnergyMeter {
     const double memory = s.memory_w * seconds;
     s.energy_j += joules;
     s.memory_j += memory;
-    (s.busy ? s.busy_j : s.wait_j) += joules - memory;
+    (busy ? s.busy_j : s.wait_j) += joules - memory;
     peak_w_ = std::max(peak_w_, s.watts);
     if (listener_) listener_->power({g, to_seconds(s.since), to_seconds(now), s.watts, s.clock_mhz});
     s.since = now;
   }
-  // The power GPU g draws from its last update on; busy while a kernel runs on it.
-  void set_power(std::uint32_t g, const PowerDraw& draw, bool busy, double clock_mhz) {
-    Gpu& s = gpus_[g];
+  // The power the GPU draws from its last update on, at a clock.
+  static void set_power(GpuEnergy& s, const PowerDraw& draw, double clock_mhz) {
     s.watts = draw.total_w;
     s.memory_w = draw.memory_w;
-    s.busy = busy;
     s.clock_mhz = clock_mhz;
   }
-  double energy_j(std::uint32_t g) const { return gpus_[g].energy_j; }
 
-  // Charges GPU g's energy since its last charge to `slot`, times the GPUs it stands for.
-  void charge_layer(std::uint32_t g, std::uint32_t slot, double multiplicity) {
-    Gpu& s = gpus_[g];
+  // Charges the GPU's energy since its last charge to `slot`, times the GPUs it stands for.
+  void charge_layer(GpuEnergy& s, std::uint32_t slot, double multiplicity) {
     layer_j_[slot] += multiplicity * (s.energy_j - s.attributed_j);
     s.attributed_j = s.energy_j;
     s.last_slot = slot;
@@ -91,33 +103,18 @@ class EnergyMeter {
 
   // Receives every piece from now on (nullptr: none).
   void listen(PowerListener* listener) { listener_ = listener; }
-  // A step begins: its energy is counted from here.
+  // A step begins: its energy is counted from here (call for the step, then for every GPU).
   void begin_step();
-  // The step ends at `now`: integrates every GPU to it, charges what follows each GPU's last kernel to
-  // that kernel's slot, and returns the step's energy (per-GPU parts weighted by multiplicity).
-  StepEnergy end_step(SimTime now, const std::vector<double>& multiplicity);
+  void begin_step(GpuEnergy& s) const;
+  // The step ends, every GPU updated to its end: the step's link energy and peak, then each GPU's part
+  // (its remainder goes to its last kernel's slot; its energy, weighted by the GPUs it stands for, to the
+  // step).
+  StepEnergy end_step() const;
+  void add_gpu_step(GpuEnergy& s, double multiplicity, StepEnergy& step);
   // Energy per slot since reset.
   const LayerEnergy& layers() const { return layer_j_; }
 
  private:
-  struct Gpu {
-    SimTime since = 0;
-    double watts = 0;
-    double memory_w = 0;
-    double clock_mhz = 0;
-    bool busy = false;
-    double energy_j = 0;
-    double busy_j = 0;
-    double wait_j = 0;
-    double memory_j = 0;
-    double attributed_j = 0;  // energy already charged to a slot
-    std::uint32_t last_slot = 0;
-  };
-  struct StepStart {
-    double busy_j, wait_j, memory_j;
-  };
-  std::vector<Gpu> gpus_;
-  std::vector<StepStart> step_start_;
   LayerEnergy layer_j_;
   double links_j_ = 0, step_start_links_j_ = 0;
   double peak_w_ = 0;

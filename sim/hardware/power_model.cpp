@@ -21,13 +21,4 @@ PowerTerms PowerModel::terms(double clock_mhz) const {
   return {c.base_w + c.leakage_w_per_v * v, c.dynamic_w_per_v2_ghz * v * v * clock_mhz * 1e-3, c.memory_w};
 }
 
-PowerDraw PowerModel::draw(const PowerTerms& t, double activity, double memory_utilisation, double scale) {
-  const double alpha = std::clamp(activity, 0.0, 1.0);
-  const double beta = std::clamp(memory_utilisation, 0.0, 1.0);
-  PowerDraw d;
-  d.memory_w = beta * t.memory_w * scale;
-  d.total_w = (t.static_w + alpha * t.dynamic_w) * scale + d.memory_w;
-  return d;
-}
-
 }  // namespace wattsim

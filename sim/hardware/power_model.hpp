@@ -6,6 +6,8 @@
 // V(f) is the profile's piecewise-linear voltage–frequency table: flat at V_min below the knee (where lower
 // clocks save only f, so power falls linearly) and rising above it (where power grows roughly as f·V²).
 // This is the CMOS dynamic-power law P = α·C·V²·f plus a leakage term; the coefficients are per profile.
+#include <algorithm>
+
 #include "hardware/gpu_profile.hpp"
 
 namespace wattsim {
@@ -28,10 +30,18 @@ class PowerModel {
 
   double voltage_v(double clock_mhz) const;
   PowerTerms terms(double clock_mhz) const;
-  // The law itself, the only place it is written: activity α in [0, 1] relative to a dense tensor GEMM,
-  // memory_utilisation β in [0, 1] of peak bandwidth, and a chip's power factor (per-GPU variation).
+  // The law itself, the only place it is written: activity α relative to a dense tensor GEMM, memory
+  // utilisation β of peak bandwidth (both ≥ 0; concurrent work adds up and saturates at 1), and a chip's
+  // power factor (per-GPU variation).
   static PowerDraw draw(const PowerTerms& terms, double activity, double memory_utilisation,
-                        double scale = 1.0);
+                        double scale = 1.0) {
+    const double alpha = std::min(activity, 1.0);
+    const double beta = std::min(memory_utilisation, 1.0);
+    PowerDraw d;
+    d.memory_w = beta * terms.memory_w * scale;
+    d.total_w = (terms.static_w + alpha * terms.dynamic_w) * scale + d.memory_w;
+    return d;
+  }
   PowerDraw draw(double clock_mhz, double activity, double memory_utilisation) const {
     return draw(terms(clock_mhz), activity, memory_utilisation);
   }

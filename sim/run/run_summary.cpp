@@ -54,7 +54,7 @@ RunTotals scheduled_run(StepSimulator& sim, const StepProgram& program,
       sim.reset(ClockPlan::uniform(program.tasks.size(), static_cast<std::size_t>(program.gpus),
                                    static_cast<ClockIndex>(seg.clock)));
       LayerEnergy layers;
-      const StepRecord r = sim.run_step(nullptr, &layers);
+      const StepRecord r = sim.run_step({.layers = &layers});
       per_clock.push_back({seg.clock, {r, layers}});
       it = per_clock.end() - 1;
     }

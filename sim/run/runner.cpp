@@ -214,7 +214,8 @@ PolicyResult run_policy(const PolicySpec& spec, RunContext& run) {
   std::vector<LayerEnergy> step_layers(static_cast<std::size_t>(ps.simulated_steps));
   for (int i = 0; i < ps.simulated_steps; ++i) {
     check_stop();
-    result.steps.push_back(sim.run_step(trace, &step_layers[static_cast<std::size_t>(i)]));
+    result.steps.push_back(sim.run_step(
+        {.trace = trace, .layers = &step_layers[static_cast<std::size_t>(i)], .fingerprint = true}));
   }
   result.fingerprint = sim.fingerprint();
   result.layer_step_j = step_layers.back();

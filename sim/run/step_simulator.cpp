@@ -20,7 +20,9 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
       collective_start_(program.collectives.size(), 0),
       transition_(gpu.profile().clock_transition_ns) {
   const GpuProfile& p = gpu.profile();
-  for (int i = 0; i < p.clock_count(); ++i) clock_terms_.push_back(gpu.power().terms(p.clock_at(i)));
+  for (int i = 0; i < p.clock_count(); ++i)
+    clocks_.push_back({gpu.power().terms(p.clock_at(i)), p.clock_at(i)});
+  activity_ = p.power;
   layer_slots_ = 2 * program.layer_names.size();
   for (const Kernel& k : program.kernels)
     layer_slots_ = std::max(layer_slots_, layer_slot(k.layer, k.pass) + 1);
@@ -88,7 +90,7 @@ void StepSimulator::reset(const ClockPlan& plan) {
   wait_hold_ = plan.wait_hold;
   wait_clock_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
-  meter_.reset(state_.size(), layer_slots_);
+  meter_.reset(layer_slots_);
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
     state_[g].clock = idle_clock_[wait_clock_[g]];
     state_[g].requested = plan.wait_clock[g];
@@ -104,18 +106,19 @@ void StepSimulator::reset(const ClockPlan& plan) {
 }
 
 void StepSimulator::update_power(std::uint32_t g) {
-  const GpuState& s = state_[g];
-  const PowerCoefficients& c = gpu_->profile().power;
+  GpuState& s = state_[g];
+  const PowerCoefficients& c = activity_;
   double alpha = s.computing ? s.activity : c.wait_activity;
   double beta = s.computing ? s.memory_utilisation : 0.0;
   if (s.comm_active > 0) {
     alpha += c.comm_activity;
     beta += c.comm_memory_utilisation;
   }
-  PowerDraw draw = PowerModel::draw(clock_terms_[s.clock], alpha, beta,
-                                    variation_.empty() ? 1.0 : variation_[g].power_factor);
+  const ClockPower& clock = clocks_[s.clock];
+  PowerDraw draw =
+      PowerModel::draw(clock.terms, alpha, beta, variation_.empty() ? 1.0 : variation_[g].power_factor);
   draw.total_w = std::min(draw.total_w, cap_w_);
-  meter_.set_power(g, draw, s.computing, gpu_->profile().clock_at(s.clock));
+  EnergyMeter::set_power(s.energy, draw, clock.mhz);
 }
 
 void StepSimulator::set_variation(std::vector<GpuVariation> variation) {
@@ -129,14 +132,14 @@ void StepSimulator::advance(std::uint32_t g, SimTime now) {
   // An idle GPU whose clock is not its wait clock moves there once it has been idle for the hold time:
   // its power changes at that instant, so the interval is integrated in two pieces.
   if (!s.computing && wait_hold_ >= 0 && s.requested != wait_clock_[g] && now > s.idle_since + wait_hold_) {
-    meter_.update(g, s.idle_since + wait_hold_);
+    meter_.update(s.energy, g, s.idle_since + wait_hold_, false);
     s.changed_at = s.idle_since + wait_hold_;
     s.requested = wait_clock_[g];
     s.clock = idle_clock_[s.requested];
     ++clock_changes_;
     update_power(g);
   }
-  meter_.update(g, now);
+  meter_.update(s.energy, g, now, s.computing);
 }
 
 void StepSimulator::emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventKind kind, const Kernel* k,
@@ -182,7 +185,7 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     s.activity = tt.activity;
     s.memory_utilisation = tt.memory_utilisation;
     s.kernel_start = now;
-    s.kernel_start_energy_j = meter_.energy_j(t.gpu);
+    s.kernel_start_energy_j = s.energy.energy_j;
     update_power(t.gpu);
     return duration;
   }
@@ -216,7 +219,7 @@ void StepSimulator::wakeup(SimTime now) {
 }
 
 void StepSimulator::finish(TaskId task, SimTime now) {
-  fingerprint_ = hash_mix(hash_mix(fingerprint_, static_cast<std::uint64_t>(now)), task);
+  if (fingerprinting_) fingerprint_ = hash_mix(hash_mix(fingerprint_, static_cast<std::uint64_t>(now)), task);
   const StepTask& t = program_->tasks[task];
   const GpuProfile& p = gpu_->profile();
   if (t.type == TaskType::Kernel) {
@@ -227,8 +230,8 @@ void StepSimulator::finish(TaskId task, SimTime now) {
     const Kernel& k = program_->kernels[t.index];
     if (trace_)
       emit_event(t.gpu, s.kernel_start, now, static_cast<EventKind>(k.work.kind), &k, p.clock_at(s.clock),
-                 meter_.energy_j(t.gpu) - s.kernel_start_energy_j);
-    meter_.charge_layer(t.gpu, static_cast<std::uint32_t>(layer_slot(k.layer, k.pass)),
+                 s.energy.energy_j - s.kernel_start_energy_j);
+    meter_.charge_layer(s.energy, static_cast<std::uint32_t>(layer_slot(k.layer, k.pass)),
                         program_->gpu_multiplicity[t.gpu]);
     // A planned clock change starts as soon as the GPU is idle (it needs the GPU's clocks to itself).
     if (wait_hold_ == ClockPlan::kNextKernelClock && next_kernel_[task] != kNoTask &&
@@ -254,9 +257,11 @@ void StepSimulator::finish(TaskId task, SimTime now) {
   }
 }
 
-StepRecord StepSimulator::run_step(OutputSink* trace, LayerEnergy* layers) {
-  trace_ = trace;
-  meter_.listen(trace);
+StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
+  trace_ = outputs.trace;
+  fingerprinting_ = outputs.fingerprint;
+  LayerEnergy* layers = outputs.layers;
+  meter_.listen(trace_);
   const LayerEnergy layers_before = layers ? meter_.layers() : LayerEnergy{};
   slowdown_.clear();
   if (!variation_.empty()) {
@@ -266,13 +271,16 @@ StepRecord StepSimulator::run_step(OutputSink* trace, LayerEnergy* layers) {
   }
   const std::uint64_t changes_before = clock_changes_;
   meter_.begin_step();
+  for (GpuState& s : state_) meter_.begin_step(s.energy);
   const SimTime start_time = now_;
   network_->reset();  // every collective of the last step has ended: start the network afresh
   next_wakeup_ = -1;
   const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
   now_ = stats.end_time;
   for (std::uint32_t g = 0; g < state_.size(); ++g) advance(g, now_);
-  const StepEnergy energy = meter_.end_step(now_, program_->gpu_multiplicity);
+  StepEnergy energy = meter_.end_step();
+  for (std::uint32_t g = 0; g < state_.size(); ++g)
+    meter_.add_gpu_step(state_[g].energy, program_->gpu_multiplicity[g], energy);
   StepRecord r;
   r.gpu_busy_j = energy.gpu_busy_j;
   r.gpu_wait_j = energy.gpu_wait_j;

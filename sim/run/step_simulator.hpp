@@ -42,6 +42,13 @@ inline std::size_t layer_slot(std::uint16_t layer, Pass pass) {
   return 2u * layer + (pass == Pass::Forward ? 0u : 1u);
 }
 
+// What a simulated step reports besides its record.
+struct StepOutputs {
+  OutputSink* trace = nullptr;    // every power piece and event
+  LayerEnergy* layers = nullptr;  // the step's energy per (layer, direction) slot (energy_meter.hpp)
+  bool fingerprint = false;       // fold the step's completion sequence into fingerprint()
+};
+
 class StepSimulator {
  public:
   // `network_backend` names a registered fidelity (network/network_backend.hpp).
@@ -53,14 +60,14 @@ class StepSimulator {
   void reset(const ClockPlan& plan);
   // Per simulated GPU; empty for identical GPUs. Kept across resets.
   void set_variation(std::vector<GpuVariation> variation);
-  // Simulates one more step after the previous ones. With a sink, its power pieces and events go there;
-  // with `layers`, the step's energy per (layer, direction) slot (energy_meter.hpp).
-  StepRecord run_step(OutputSink* trace = nullptr, LayerEnergy* layers = nullptr);
+  // Simulates one more step after the previous ones.
+  StepRecord run_step(const StepOutputs& outputs = {});
   SimTime now() const { return now_; }
   // Per collective: its analytical duration (alone on the network).
   std::span<const SimTime> collective_times() const { return collective_time_; }
-  // A hash of every (time, task id) completion since reset, in order: equal fingerprints mean the same
-  // schedule, so a change to the engine or the models that moves any task shows up in the golden outputs.
+  // A hash of every (time, task id) completion of the steps simulated with outputs.fingerprint since reset,
+  // in order: equal fingerprints mean the same schedule, so a change to the engine or the models that
+  // moves any task shows up in the golden outputs.
   std::uint64_t fingerprint() const { return fingerprint_; }
 
   // Executor handler interface.
@@ -69,8 +76,9 @@ class StepSimulator {
   void wakeup(SimTime now);
 
  private:
-  // A GPU's clock and what runs on it; its energy is the meter's.
+  // A GPU's clock, what runs on it, and the meter's record of its energy.
   struct GpuState {
+    GpuEnergy energy;  // the meter's record of this GPU
     SimTime kernel_start = 0;
     double kernel_start_energy_j = 0;
     SimTime idle_since = 0;
@@ -106,7 +114,12 @@ class StepSimulator {
   std::vector<std::uint32_t> finished_;
   std::vector<SimTime> collective_start_;
   SimTime next_wakeup_ = -1;
-  std::vector<PowerTerms> clock_terms_;   // the power law's parts at each clock
+  struct ClockPower {  // at each supported clock: the power law's parts, and the clock in MHz
+    PowerTerms terms;
+    double mhz;
+  };
+  std::vector<ClockPower> clocks_;
+  PowerCoefficients activity_;            // the profile's wait and communication activities
   std::vector<TaskTiming> timing_;        // per task
   std::vector<TaskTiming> timing_cache_;  // per (distinct kernel, clock), kept between resets
   std::vector<SimTime> collective_time_;  // per collective
@@ -127,6 +140,7 @@ class StepSimulator {
   std::uint64_t clock_changes_ = 0;
   std::uint32_t step_index_ = 0;
   std::uint64_t fingerprint_ = 0;
+  bool fingerprinting_ = false;
   OutputSink* trace_ = nullptr;
 };
 
