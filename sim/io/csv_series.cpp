@@ -125,11 +125,7 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
 }
 
 TimeSeries load_csv_series(const std::string& file, Dimension value_dimension) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError({Diagnostic{file, 0, 0, "cannot open file"}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_csv_series(text.str(), file, value_dimension);
+  return parse_csv_series(read_input_file(file), file, value_dimension);
 }
 
 }  // namespace wattsim

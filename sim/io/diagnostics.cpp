@@ -86,15 +86,16 @@ YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
   return root;
 }
 
-YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics) {
+std::string read_input_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diagnostics.error("cannot open file");
-    return YAML::Node();
-  }
+  if (!in) throw InputError({Diagnostic{path, 0, 0, "cannot open " + what}});
   std::ostringstream text;
   text << in.rdbuf();
-  return load_yaml_string(text.str(), diagnostics);
+  return text.str();
+}
+
+YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics) {
+  return load_yaml_string(read_input_file(path), diagnostics);
 }
 
 }  // namespace wattsim

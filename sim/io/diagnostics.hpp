@@ -58,6 +58,9 @@ class Diagnostics {
   std::vector<std::pair<std::string, YAML::Mark>> positions_;
 };
 
+// The whole text of an input file; throws InputError ("cannot open <what>") if it cannot be read.
+std::string read_input_file(const std::string& path, const std::string& what = "file");
+
 // Parses a YAML file. Syntax errors, and duplicate keys in any mapping (which yaml-cpp 0.7 accepts
 // silently, keeping the first), go to diagnostics; returns a null node if the file cannot be parsed.
 YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics);

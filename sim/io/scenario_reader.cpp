@@ -303,11 +303,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
 }
 
 Scenario load_scenario(const std::string& file, const ModelCatalog& catalog) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError({Diagnostic{file, 0, 0, "cannot open scenario file"}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), file, catalog);
+  return parse_scenario(read_input_file(file, "scenario file"), file, catalog);
 }
 
 }  // namespace wattsim
