@@ -187,9 +187,10 @@ TEST(Cli, RunWritesTheFileAndJsonSummary) {
   EXPECT_TRUE(fs::exists(out));
   EXPECT_NE(c.output.find("\"pass-dvfs\": {"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("\"energy_saving_pct\""), std::string::npos);
-  // An output directory that does not exist is a failure to write, reported and exit 1; nothing appears.
+  // An output directory that does not exist is bad input, found before anything is simulated: exit 2.
   const Command fail = run_cli("run " + scenario.string() + " -o " + (temp_dir() / "no" / "x.h5").string());
-  EXPECT_EQ(fail.exit_code, 1) << fail.output;
+  EXPECT_EQ(fail.exit_code, 2) << fail.output;
+  EXPECT_NE(fail.output.find("does not exist"), std::string::npos) << fail.output;
 }
 
 }  // namespace

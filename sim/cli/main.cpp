@@ -1,5 +1,7 @@
 // wattsim: command-line entry point. Exit codes: 0 success, 2 bad input, 1 simulation failure.
+#include <signal.h>
 #include <chrono>
+
 #include <csignal>
 #include <ctime>
 #include <functional>
@@ -14,14 +16,15 @@
 #include "hardware/gpu_model.hpp"
 #include "io/hdf5_sink.hpp"
 #include "io/model_catalog.hpp"
+#include "io/output_file.hpp"
 #include "io/report.hpp"
 #include "io/scenario_reader.hpp"
 #include "network/fabric.hpp"
 #include "network/network_backend.hpp"
 #include "network/network_model.hpp"
 #include "policy/policy.hpp"
-#include "run/interrupt.hpp"
 #include "run/runner.hpp"
+#include "util/interrupt.hpp"
 #include "workload/model_family.hpp"
 
 #ifndef WATTSIM_VERSION
@@ -36,14 +39,14 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kSimulationFailure = 1;
 constexpr int kBadInput = 2;
-constexpr int kInterrupted = 130;  // 128 + SIGINT, the shell convention
 
 const char* kUsage =
     "usage: wattsim <command> [options]\n"
     "\n"
     "commands:\n"
     "  run SCENARIO [-o OUT.h5] [--summary table|json]   simulate every policy of a scenario\n"
-    "  validate SCENARIO...                              check scenarios, report every error\n"
+    "  validate SCENARIO... [-o OUT.h5]                  check scenarios (and an output path), report every "
+    "error\n"
     "  list gpus|nodes|fabrics|workloads|families|algorithms|fidelities|policies|parameters\n"
     "\n"
     "options:\n"
@@ -92,6 +95,7 @@ int command_run(const std::vector<std::string>& args) {
   if (summary != "table" && summary != "json" && summary != "none")
     throw po::error("--summary must be table, json or none");
   const Scenario scenario = load_scenario(vm["scenario"].as<std::string>(), catalog_for(vm));
+  if (vm.count("output")) check_output_path(vm["output"].as<std::string>(), scenario.input_files());
   SinkList sinks;
   std::optional<Hdf5Sink> file;
   if (vm.count("output")) {
@@ -108,8 +112,9 @@ int command_run(const std::vector<std::string>& args) {
 }
 
 int command_validate(const std::vector<std::string>& args) {
-  po::options_description opts("wattsim validate SCENARIO...");
-  opts.add_options()("scenario", po::value<std::vector<std::string>>(), "scenario files");
+  po::options_description opts("wattsim validate SCENARIO... [-o OUT.h5]");
+  opts.add_options()("scenario", po::value<std::vector<std::string>>(), "scenario files")(
+      "output,o", po::value<std::string>(), "also check that `run` could write this output");
   po::variables_map vm;
   if (!parse(args, opts, "scenario", -1, vm)) return kOk;
   if (!vm.count("scenario")) throw po::error("validate needs at least one scenario file");
@@ -118,6 +123,7 @@ int command_validate(const std::vector<std::string>& args) {
   for (const auto& file : vm["scenario"].as<std::vector<std::string>>()) {
     try {
       const Scenario s = load_scenario(file, catalog);
+      if (vm.count("output")) check_output_path(vm["output"].as<std::string>(), s.input_files());
       std::cout << file << ": ok (" << s.model.name << " on " << s.cluster_gpus() << " x " << s.gpu.name
                 << ", " << s.policies.size() << " policies)\n";
     } catch (const InputError& e) {
@@ -232,13 +238,22 @@ int command_list(const std::vector<std::string>& args) {
 
 }  // namespace
 
-extern "C" void on_sigint(int) {
-  request_stop();
+extern "C" void on_stop_signal(int signal) {
+  request_stop(signal);
+}
+
+// SIGINT (a user's Ctrl-C) and SIGTERM (what batch schedulers send first) stop the run within a bounded
+// time: the request is checked wherever wattsim spends time, everything unwinds, temporary files go.
+void handle_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGINT, SIGTERM}) sigaction(signal, &action, nullptr);
 }
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  std::signal(SIGINT, on_sigint);  // stop between simulated steps; nothing half-written is left
+  handle_stop_signals();
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage;
@@ -258,9 +273,10 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     report_input_error(e);
     return kBadInput;
-  } catch (const Interrupted&) {
-    std::cerr << "wattsim: interrupted; nothing written\n";
-    return kInterrupted;
+  } catch (const Interrupted& e) {
+    std::cerr << "wattsim: interrupted by " << (e.signal() == SIGTERM ? "SIGTERM" : "SIGINT")
+              << "; nothing written\n";
+    return 128 + e.signal();  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
   } catch (const po::error& e) {
     std::cerr << "wattsim: " << e.what() << "\n(see wattsim --help)\n";
     return kBadInput;

@@ -104,14 +104,18 @@ constexpr ParamSpec quantity(std::string_view key, Dimension dim, std::string_vi
                              double min, double max) {
   return with_rule(basic(key, ParamType::Quantity, help, min, max, dim), def);
 }
+// Strings are names, paths and one-line descriptions: at most this long (they end up in HDF5 attributes
+// and terminal messages), declared as the string's `max`.
+inline constexpr double kMaxTextLength = 1024;
+
 constexpr ParamSpec text(std::string_view key, std::string_view help, std::string_view def) {
-  ParamSpec spec = basic(key, ParamType::String, help);
+  ParamSpec spec = basic(key, ParamType::String, help, 0, kMaxTextLength);
   spec.presence = Presence::Default;
   spec.default_text = def;
   return spec;
 }
 constexpr ParamSpec text(std::string_view key, std::string_view help, DefaultRule def) {
-  return with_rule(basic(key, ParamType::String, help), def);
+  return with_rule(basic(key, ParamType::String, help, 0, kMaxTextLength), def);
 }
 // A string that must be one of `choices` (an enumeration's name table, or a registry's names).
 constexpr ParamSpec choice(std::string_view key, std::string_view help, std::string_view def,

@@ -71,6 +71,7 @@ struct Scenario {
   double pue = 1;
   double carbon_g_per_kwh = 0;
   TimeSeries carbon_series;  // grid intensity over time (g/kWh); empty: the constant above
+  std::string carbon_series_file;
 
   double speed_spread = 0;  // per-GPU variation (standard deviations of normal factors, mean 1)
   double power_spread = 0;
@@ -82,6 +83,8 @@ struct Scenario {
   double memory_limit_bytes = 0;
 
   int cluster_gpus() const { return gpus_per_node_used * nodes; }
+  // Every file the scenario was read from: the scenario, the definitions it names, the carbon series.
+  std::vector<std::string> input_files() const;
   int microbatches() const {
     return static_cast<int>(global_batch / (static_cast<long long>(plan.dp) * micro_batch));
   }

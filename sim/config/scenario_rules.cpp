@@ -22,6 +22,13 @@ MicrobatchShape microbatch_shape(const Scenario& s) {
   return shape;
 }
 
+std::vector<std::string> Scenario::input_files() const {
+  std::vector<std::string> files;
+  for (const std::string* f : {&file, &gpu.file, &node.file, &fabric.file, &model.file, &carbon_series_file})
+    if (!f->empty()) files.push_back(*f);
+  return files;
+}
+
 namespace {
 
 // The node's GPUs: a single node may use some of them; a cluster uses every GPU of each node.
@@ -58,6 +65,15 @@ void check_variation(const Scenario& s, Issues& issues) {
                             std::to_string(s.cluster_gpus()) + " GPUs (ranks 0 to " +
                             std::to_string(s.cluster_gpus() - 1) + ")"});
   }
+  for (std::size_t j = 0; j < s.stragglers.size(); ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      if (s.stragglers[i].gpu == s.stragglers[j].gpu) {
+        issues.push_back({"variation.stragglers[" + std::to_string(j) + "].gpu",
+                          "gpu " + std::to_string(s.stragglers[j].gpu) +
+                              " is listed as a straggler twice; give each GPU one entry",
+                          "variation.stragglers[" + std::to_string(i) + "].gpu"});
+        break;
+      }
   if ((s.speed_spread > 0 || s.power_spread > 0 || !s.stragglers.empty()) && s.plan.symmetric)
     issues.push_back({"variation",
                       "per-GPU variation and stragglers make GPUs differ, so every GPU must be simulated: "

@@ -23,11 +23,21 @@ class GridIntensity {
 
   // The intervals of constant intensity covering [t0, t1], clipped to it.
   std::vector<IntensityInterval> intervals(double t0_s, double t1_s) const;
+  // The same, or, when there would be more than `most`, `most` equal windows at their mean intensity (a
+  // schedule over a year of minute rows decides per window, not per row).
+  std::vector<IntensityInterval> windows(double t0_s, double t1_s, std::size_t most) const;
+  // The time-weighted mean intensity over [t0, t1].
   double mean(double t0_s, double t1_s) const;
+  // How many intervals [t0, t1] spans (an upper bound).
+  std::size_t interval_count(double t0_s, double t1_s) const;
+  static constexpr std::size_t kMaxIntervals = 100'000;
 
  private:
+  double integral(double t_s) const;  // ∫ intensity dt from the series' origin to t
+
   std::vector<double> time_s_, value_;
   double period_s_ = 0;
+  double period_integral_ = 0;
   double constant_;
 };
 

@@ -1,5 +1,7 @@
 #include "io/csv_series.hpp"
 
+#include "io/input_file.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -9,7 +11,11 @@ namespace wattsim {
 
 namespace {
 
-constexpr std::size_t kMaxRows = 10'000'000;  // ~1 year at 3-second resolution; more is an input error
+// Bounds on a series, so that no series makes a run's carbon accounting hang or a schedule explode:
+// grid data comes at 5 minutes to an hour; one second between rows, a century in all, are far beyond it.
+constexpr std::size_t kMaxRows = 1'000'000;
+constexpr double kMinRowSpacingS = 1.0;
+constexpr double kMaxTimeS = 100 * 365.25 * 86400.0;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -79,12 +85,17 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
     const std::string_view row = trim(line);
     if (row.empty() || row.front() == '#') continue;
     const std::vector<Cell> cells = split(row);
+    const bool first = !header;
+    header = true;
     if (cells.size() != 2) {
-      error(number, 1, "expected 2 columns (time, value), found " + std::to_string(cells.size()));
+      const bool semicolons = cells.size() == 1 && row.find(';') != std::string_view::npos;
+      error(number, 1,
+            "expected 2 columns (time, value) separated by ',', found " + std::to_string(cells.size()) +
+                (semicolons ? " (this file separates them with ';')" : ""));
+      if (semicolons) break;  // every row would say the same
       continue;
     }
-    if (!header) {
-      header = true;
+    if (first) {
       std::string message;
       if (!header_unit(cells[0], Dimension::Time, time_factor, message))
         error(number, cells[0].column, message);
@@ -104,9 +115,24 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
       }
     }
     if (!ok) continue;
-    const double t = v[0] * time_factor;
+    const double t = v[0] * time_factor, value = v[1] * value_factor;
+    if (t < 0 || t > kMaxTimeS) {
+      error(number, cells[0].column, "time " + std::string(cells[0].text) + " is outside 0 to 100 years");
+      continue;
+    }
     if (!series.time_s.empty() && t <= series.time_s.back()) {
       error(number, cells[0].column, "times must increase strictly from row to row");
+      continue;
+    }
+    if (!series.time_s.empty() && t - series.time_s.back() < kMinRowSpacingS) {
+      error(
+          number, cells[0].column,
+          "rows are less than 1 s apart; a series has at most one row a second (grid data comes at minutes)");
+      continue;
+    }
+    if (value < 0) {
+      error(number, cells[1].column,
+            "'" + std::string(cells[1].text) + "' is negative; values must be 0 or more");
       continue;
     }
     if (series.time_s.size() >= kMaxRows) {
@@ -114,7 +140,7 @@ TimeSeries parse_csv_series(const std::string& text, const std::string& file, Di
       break;
     }
     series.time_s.push_back(t);
-    series.value.push_back(v[1] * value_factor);
+    series.value.push_back(value);
   }
   if (!header)
     error(1, 1, "empty file: expected a header such as 'time (h), carbon intensity (g/kWh)'");

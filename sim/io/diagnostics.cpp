@@ -1,14 +1,49 @@
 #include "io/diagnostics.hpp"
 
-#include <fstream>
-#include <set>
-#include <sstream>
+#include <algorithm>
 
 namespace wattsim {
 
+namespace {
+
+// The length of the UTF-8 sequence starting at s[i], or 0 if it is not a valid one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (out.size() >= max_bytes) return out + "…";
+    const std::size_t n = utf8_length(text, i);
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) {
+      static const char* const kHex = "0123456789abcdef";
+      out += c == '\n'   ? std::string("\\n")
+             : c == '\t' ? std::string("\\t")
+                         : std::string{'\\', 'x', kHex[c >> 4], kHex[c & 0xF]};
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string Diagnostic::str() const {
-  if (line <= 0) return file + ": " + message;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+  // Messages quote the input: control characters and bytes that are not UTF-8 are escaped, and a message
+  // that quotes a huge value is cut, so no input reaches the terminal raw.
+  const std::string shown = printable(message, 1000);
+  if (line <= 0) return printable(file, 1000) + ": " + shown;
+  return printable(file, 1000) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + shown;
 }
 
 namespace {
@@ -18,20 +53,6 @@ std::string join(const std::vector<Diagnostic>& list) {
   return s;
 }
 
-void check_duplicate_keys(const YAML::Node& node, Diagnostics& diagnostics) {
-  if (node.IsMap()) {
-    std::set<std::string> seen;
-    for (const auto& entry : node) {
-      if (entry.first.IsScalar()) {
-        const std::string key = entry.first.Scalar();
-        if (!seen.insert(key).second) diagnostics.error(entry.first, "duplicate key '" + key + "'");
-      }
-      check_duplicate_keys(entry.second, diagnostics);
-    }
-  } else if (node.IsSequence()) {
-    for (const auto& item : node) check_duplicate_keys(item, diagnostics);
-  }
-}
 }  // namespace
 
 InputError::InputError(std::vector<Diagnostic> diagnostics)
@@ -45,7 +66,10 @@ void Diagnostics::error(const YAML::Mark& mark, std::string message) {
     d.column = mark.column + 1;
   }
   d.message = std::move(message);
-  list_.push_back(std::move(d));
+  if (list_.size() < kMaxDiagnostics)
+    list_.push_back(std::move(d));
+  else
+    ++dropped_;
 }
 
 void Diagnostics::merge(const std::vector<Diagnostic>& other) {
@@ -67,35 +91,22 @@ YAML::Mark Diagnostics::position_of(std::string_view path) const {
 }
 
 void Diagnostics::report(const Issues& issues) {
-  for (const Issue& i : issues) error(position_of(i.path), i.message);
+  for (const Issue& i : issues) {
+    std::string message = i.message;
+    if (const YAML::Mark other = position_of(i.related); !i.related.empty() && !other.is_null())
+      message += " (see " + std::to_string(other.line + 1) + ":" + std::to_string(other.column + 1) + ")";
+    error(position_of(i.path), message);
+  }
 }
 
 void Diagnostics::throw_if_any() const {
-  if (!list_.empty()) throw InputError(list_);
-}
-
-YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    diagnostics.error(e.mark, "YAML syntax error: " + e.msg);
-    return YAML::Node();
-  }
-  check_duplicate_keys(root, diagnostics);
-  return root;
-}
-
-std::string read_input_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError({Diagnostic{path, 0, 0, "cannot open " + what}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics) {
-  return load_yaml_string(read_input_file(path), diagnostics);
+  if (list_.empty()) return;
+  std::vector<Diagnostic> all = list_;
+  if (dropped_ > 0)
+    all.push_back({file_, 0, 0,
+                   "and " + std::to_string(dropped_) + " more errors (the first " +
+                       std::to_string(kMaxDiagnostics) + " are listed)"});
+  throw InputError(std::move(all));
 }
 
 }  // namespace wattsim

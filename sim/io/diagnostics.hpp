@@ -3,6 +3,7 @@
 // once, each as `file:line:col: message` with 1-based positions (yaml-cpp marks are 0-based).
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -10,6 +11,9 @@
 #include "util/issues.hpp"
 
 namespace wattsim {
+
+// `text` with control characters and bytes that are not UTF-8 escaped (\x1b), cut after max_bytes.
+std::string printable(std::string_view text, std::size_t max_bytes);
 
 struct Diagnostic {
   std::string file;
@@ -30,6 +34,9 @@ class InputError : public std::runtime_error {
 
 class Diagnostics {
  public:
+  // A file with more problems than this is listed up to here, then counted.
+  static constexpr std::size_t kMaxDiagnostics = 100;
+
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
   const std::string& file() const { return file_; }
@@ -55,15 +62,8 @@ class Diagnostics {
  private:
   std::string file_;
   std::vector<Diagnostic> list_;
+  std::size_t dropped_ = 0;
   std::vector<std::pair<std::string, YAML::Mark>> positions_;
 };
-
-// The whole text of an input file; throws InputError ("cannot open <what>") if it cannot be read.
-std::string read_input_file(const std::string& path, const std::string& what = "file");
-
-// Parses a YAML file. Syntax errors, and duplicate keys in any mapping (which yaml-cpp 0.7 accepts
-// silently, keeping the first), go to diagnostics; returns a null node if the file cannot be parsed.
-YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics);
-YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics);
 
 }  // namespace wattsim

@@ -1,5 +1,7 @@
 #include "io/hdf5_sink.hpp"
 
+#include "io/output_file.hpp"
+
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -102,7 +104,7 @@ struct Field {
 // are appended.
 class Table {
  public:
-  Table(hid_t parent, const char* name, std::size_t row_size, std::initializer_list<Field> fields,
+  Table(hid_t parent, const char* name, std::size_t row_size, const std::vector<Field>& fields,
         hsize_t chunk_rows)
       : type_(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose, "compound type") {
     for (const Field& f : fields) check(H5Tinsert(type_, f.name, f.offset, f.memory_type), "insert field");
@@ -142,7 +144,7 @@ class Table {
 
 template <class Row>
 void write_table(hid_t parent, const char* name, const std::vector<Row>& rows,
-                 std::initializer_list<Field> fields, std::optional<Table>* keep = nullptr) {
+                 const std::vector<Field>& fields, std::optional<Table>* keep = nullptr) {
   Table t(parent, name, sizeof(Row), fields, rows.size());
   t.append(rows.data(), rows.size());
   if (keep) keep->emplace(std::move(t));
@@ -259,18 +261,21 @@ void write_comparison(hid_t file, const RunResult& r) {
     c.time_overhead_pct = from.time_overhead_pct;
     c.co2e_saving_pct = from.co2e_saving_pct;
     c.avg_power_change_pct = from.avg_power_change_pct;
-    c.e2a_improvement_pct = from.e2a_improvement_pct.value_or(std::numeric_limits<double>::quiet_NaN());
+    c.e2a_improvement_pct = from.e2a_improvement_pct.value_or(0.0);
   }
   Handle policy_name = string_type(sizeof(ComparisonRecord::policy));
+  std::vector<Field> fields = {
+      {"policy", HOFFSET(ComparisonRecord, policy), policy_name},
+      {"energy_saving_pct", HOFFSET(ComparisonRecord, energy_saving_pct), H5T_NATIVE_DOUBLE},
+      {"time_overhead_pct", HOFFSET(ComparisonRecord, time_overhead_pct), H5T_NATIVE_DOUBLE},
+      {"co2e_saving_pct", HOFFSET(ComparisonRecord, co2e_saving_pct), H5T_NATIVE_DOUBLE},
+      {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE}};
+  // Energy to accuracy only where the workload has a convergence model: no column of NaN otherwise.
+  if (!r.comparison.empty() && r.comparison.front().e2a_improvement_pct)
+    fields.push_back(
+        {"e2a_improvement_pct", HOFFSET(ComparisonRecord, e2a_improvement_pct), H5T_NATIVE_DOUBLE});
   std::optional<Table> table;
-  write_table(file, "comparison", rows,
-              {{"policy", HOFFSET(ComparisonRecord, policy), policy_name},
-               {"energy_saving_pct", HOFFSET(ComparisonRecord, energy_saving_pct), H5T_NATIVE_DOUBLE},
-               {"time_overhead_pct", HOFFSET(ComparisonRecord, time_overhead_pct), H5T_NATIVE_DOUBLE},
-               {"co2e_saving_pct", HOFFSET(ComparisonRecord, co2e_saving_pct), H5T_NATIVE_DOUBLE},
-               {"avg_power_change_pct", HOFFSET(ComparisonRecord, avg_power_change_pct), H5T_NATIVE_DOUBLE},
-               {"e2a_improvement_pct", HOFFSET(ComparisonRecord, e2a_improvement_pct), H5T_NATIVE_DOUBLE}},
-              &table);
+  write_table(file, "comparison", rows, fields, &table);
   attribute(table->id(), "baseline", std::string("static"));
 }
 
@@ -293,7 +298,8 @@ void write_gpus(hid_t file, const RunResult& r) {
 }  // namespace
 
 struct Hdf5Sink::File {
-  std::filesystem::path temp, target;
+  explicit File(const std::string& path) : output(path) {}
+  AtomicOutput output;  // declared first: removed after every handle is closed
   TraceDetail detail;
   Handle file;
   Handle policies;
@@ -301,7 +307,6 @@ struct Hdf5Sink::File {
   std::optional<Table> power, events;
   std::vector<PowerSegment> power_rows;
   std::vector<TraceEvent> event_rows;
-  bool committed = false;
 
   void flush_trace() {
     if (power) power->append(power_rows.data(), power_rows.size());
@@ -319,14 +324,13 @@ struct Hdf5Sink::File {
 };
 
 Hdf5Sink::Hdf5Sink(const std::string& path, const Scenario& s, const OutputInfo& info)
-    : file_(std::make_unique<File>()) {
+    : file_(std::make_unique<File>(path)) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with our own messages
   File& f = *file_;
-  f.target = path;
-  f.temp =
-      f.target.parent_path() / ("." + f.target.filename().string() + ".tmp." + std::to_string(::getpid()));
   f.detail = s.trace;
-  f.file = Handle(H5Fcreate(f.temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, path.c_str());
+  // H5F_ACC_EXCL: the private directory is new, so nothing may be there already.
+  f.file = Handle(H5Fcreate(f.output.path().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                  path.c_str());
   attribute(f.file, "wattsim_version", info.version);
   attribute(f.file, "created", info.created);
   attribute(f.file, "scenario_name", s.name);
@@ -337,10 +341,7 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const Scenario& s, const OutputInfo&
 }
 
 Hdf5Sink::~Hdf5Sink() {
-  if (file_->committed) return;
-  file_->close();
-  std::error_code ec;
-  std::filesystem::remove(file_->temp, ec);
+  file_->close();  // then the temporary directory goes with file_, unless committed
 }
 
 bool Hdf5Sink::wants_trace() const {
@@ -400,13 +401,7 @@ void Hdf5Sink::end_run(const RunResult& r) {
   if (!r.labels.empty()) string_list_attribute(f.policies, "kernel_labels", r.labels);
   check(H5Fflush(f.file, H5F_SCOPE_GLOBAL), "flush file");
   f.close();
-  // Make the bytes durable before the rename publishes them.
-  if (FILE* file = std::fopen(f.temp.c_str(), "rb")) {
-    ::fsync(fileno(file));
-    std::fclose(file);
-  }
-  std::filesystem::rename(f.temp, f.target);
-  f.committed = true;
+  f.output.commit();
 }
 
 }  // namespace wattsim

@@ -103,7 +103,10 @@ bool MapReader::check_range(std::string_view key, double value) {
 std::optional<double> MapReader::read_number(std::string_view key, const char* what) {
   const YAML::Node n = node(key);
   if (!n.IsDefined()) return std::nullopt;
-  const std::string shown = n.IsScalar() ? n.Scalar() : n.IsMap() ? "a mapping" : "a list";
+  const std::string shown = n.IsScalar()     ? n.Scalar()
+                            : n.IsMap()      ? "a mapping"
+                            : n.IsSequence() ? "a list"
+                                             : "nothing (null)";
   double v = 0;
   try {
     v = n.as<double>();
@@ -121,8 +124,12 @@ std::optional<double> MapReader::read_number(std::string_view key, const char* w
 std::optional<double> MapReader::read_integer(std::string_view key) {
   const std::optional<double> v = read_number(key, "an integer");
   if (!v) return std::nullopt;
-  if (*v != std::floor(*v) || std::abs(*v) > 9.0e15) {
+  if (*v != std::floor(*v)) {
     error(key, where(key) + " must be an integer, got '" + node(key).Scalar() + "'");
+    return std::nullopt;
+  }
+  if (std::abs(*v) > 9.0e15) {  // beyond exact integers in a double, and far beyond every declared range
+    error(key, where(key) + " = " + node(key).Scalar() + " is too large: must be at most 9e15 in size");
     return std::nullopt;
   }
   return check_range(key, *v) ? v : std::nullopt;
@@ -153,6 +160,11 @@ std::optional<std::string> MapReader::read_string(std::string_view key) {
     return std::nullopt;
   }
   const ParamSpec& s = spec(key);
+  if (n.Scalar().size() > s.max) {
+    error(key, where(key) + " is " + std::to_string(n.Scalar().size()) + " characters long; at most " +
+                   format_number(s.max));
+    return std::nullopt;
+  }
   if (s.choices) {
     const auto allowed = s.choices();
     if (std::find(allowed.begin(), allowed.end(), n.Scalar()) == allowed.end()) {

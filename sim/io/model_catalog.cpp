@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
 #include "hardware/power_calibration.hpp"
+#include "io/input_file.hpp"
 #include "io/map_reader.hpp"
+#include "io/yaml_document.hpp"
 #include "workload/model_family.hpp"
 
 #ifndef WATTSIM_MODELS_DIR
@@ -25,23 +28,33 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The definitions of one folder: every regular *.yaml file (anything else, a FIFO named *.yaml say, is
+// left out), read within the input bounds; its name and description, and where the name is written.
 std::vector<CatalogEntry> scan(const fs::path& dir) {
   std::vector<CatalogEntry> entries;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return entries;
   for (const auto& f : fs::directory_iterator(dir, ec)) {
-    if (f.path().extension() != ".yaml") continue;
+    if (f.path().extension() != ".yaml" || !is_regular_input(f.path().string())) continue;
     CatalogEntry e;
     e.file = f.path().string();
     e.name = f.path().stem().string();
+    Diagnostics d(e.file);
     try {
-      const YAML::Node root = YAML::LoadFile(e.file);
-      if (root.IsMap() && root["name"] && root["name"].IsScalar()) e.name = root["name"].Scalar();
-      if (root.IsMap() && root["description"] && root["description"].IsScalar())
-        e.description = root["description"].Scalar();
-    } catch (const YAML::Exception&) {
-      e.description = "(unreadable: run `wattsim validate` on it)";
+      const YAML::Node root = load_yaml_file(e.file, d);
+      auto scalar = [&](const char* key) {
+        return root.IsMap() && root[key] && root[key].IsScalar() ? root[key] : YAML::Node();
+      };
+      if (const YAML::Node name = scalar("name")) {
+        e.name = name.Scalar();
+        e.line = name.Mark().line + 1;
+        e.column = name.Mark().column + 1;
+      }
+      if (const YAML::Node description = scalar("description")) e.description = description.Scalar();
+      if (const YAML::Node gpu = scalar("gpu")) e.gpu = gpu.Scalar();
+    } catch (const InputError&) {
     }
+    if (!d.empty()) e.description = "(unreadable: run `wattsim validate` on it)";
     entries.push_back(std::move(e));
   }
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -77,7 +90,8 @@ constexpr ParamSpec kMemorySpecs[] = {
              PowerAnchors{}.memory_energy_j_per_bit, 0, 1e-10),
 };
 constexpr ParamSpec kInterconnectSpecs[] = {
-    quantity("nvlink", Dimension::Bandwidth, "NVLink bandwidth, both directions together", kRequired, 0,
+    quantity("nvlink", Dimension::Bandwidth,
+             "NVLink bandwidth, both directions together (PCIe for GPUs without NVLink)", kRequired, 1e9,
              1e13),
 };
 constexpr ParamSpec kClockSpecs[] = {
@@ -118,8 +132,6 @@ constexpr ParamSpec kEfficiencySpecs[] = {
 // Parses a definition file whose root must be a mapping; throws InputError if it cannot be read at all
 // (errors inside the mapping are left for the caller to collect).
 YAML::Node open_definition(const std::string& file, Diagnostics& d) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) throw InputError({Diagnostic{file, 0, 0, "no such file"}});
   const YAML::Node root = load_yaml_file(file, d);
   if (!root.IsMap()) d.throw_if_any();
   return root;
@@ -128,6 +140,11 @@ YAML::Node open_definition(const std::string& file, Diagnostics& d) {
 }  // namespace
 
 ModelCatalog::ModelCatalog(std::string models_dir) : dir_(std::move(models_dir)) {
+  std::error_code ec;
+  if (!fs::is_directory(fs::path(dir_) / "gpus", ec))
+    throw InputError({Diagnostic{dir_, 0, 0,
+                                 "not a models directory: it needs gpus/, nodes/, fabrics/ and workloads/ "
+                                 "(set --models or WATTSIM_MODELS to one, such as wattsim's models/)"}});
   gpus_ = scan(fs::path(dir_) / "gpus");
   nodes_ = scan(fs::path(dir_) / "nodes");
   workloads_ = scan(fs::path(dir_) / "workloads");
@@ -146,14 +163,24 @@ const CatalogEntry* ModelCatalog::find(const std::vector<CatalogEntry>& entries,
 }
 
 const CatalogEntry* ModelCatalog::node_carrying(const std::string& gpu_name) const {
-  for (const CatalogEntry& n : nodes_) {
-    try {
-      const YAML::Node y = YAML::LoadFile(n.file);
-      if (y.IsMap() && y["gpu"] && y["gpu"].IsScalar() && y["gpu"].Scalar() == gpu_name) return &n;
-    } catch (const YAML::Exception&) {
-    }
-  }
+  for (const CatalogEntry& n : nodes_)
+    if (n.gpu == gpu_name) return &n;
   return nullptr;
+}
+
+std::string ModelCatalog::ambiguity(const std::string& what, const std::vector<CatalogEntry>& entries,
+                                    const std::string& name) {
+  std::string places;
+  int count = 0;
+  for (const auto& e : entries)
+    if (lower(e.name) == lower(name)) {
+      ++count;
+      places += (places.empty() ? "" : " and ") + e.file + ":" + std::to_string(e.line) + ":" +
+                std::to_string(e.column);
+    }
+  if (count < 2) return "";
+  return what + " '" + name + "' is defined " + std::to_string(count) + " times: " + places +
+         "; give each definition its own name";
 }
 
 std::string ModelCatalog::unknown_message(const std::string& what, const std::string& name,
@@ -188,6 +215,10 @@ void read_compute(MapReader& r, GpuProfile& p) {
   p.tensor_peak_flops[static_cast<std::size_t>(Precision::FP32)] = p.vector_peak_flops;
 }
 
+// Supported clocks a profile may have (clock_count()): the per-clock tables and every planner's cost table
+// grow with it.
+constexpr int kMaxClocks = 1024;
+
 void read_clocks(MapReader& r, GpuProfile& p) {
   MapReader clocks(r.node("clocks"), "clocks", kClockSpecs, r.diagnostics(), r.map_mark());
   p.clock_min_mhz = clocks.quantity("min") * 1e-6;
@@ -198,6 +229,12 @@ void read_clocks(MapReader& r, GpuProfile& p) {
     clocks.error("max", "clocks.max must exceed clocks.min");
   else if (p.clock_step_mhz > 0 && !p.supports_clock(p.clock_max_mhz))
     clocks.error("max", "clocks.max is not min + a whole number of steps");
+  else if (const double count = (p.clock_max_mhz - p.clock_min_mhz) / p.clock_step_mhz + 1;
+           p.clock_step_mhz > 0 && count > kMaxClocks)
+    clocks.error("step", "clocks.min, max and step give " +
+                             std::to_string(std::llround(std::min(count, 1e15))) +
+                             " supported clocks; at most " + std::to_string(kMaxClocks) +
+                             " (the planners price every kernel at every clock; real GPUs have about 100)");
 }
 
 void read_voltage_frequency(MapReader& r, GpuProfile& p) {
@@ -253,6 +290,10 @@ GpuProfile read_gpu_profile(const YAML::Node& root, Diagnostics& d) {
   anchors.gemm_memory_utilisation = power.number("gemm_memory_utilisation");
   p.power.comm_activity = power.number("comm_activity");
   p.power.comm_memory_utilisation = power.number("comm_memory_utilisation");
+  if (p.min_power_cap_w > p.tdp_w)
+    power.error("min_cap", "power.min_cap (" + std::to_string(p.min_power_cap_w) +
+                               " W) is above power.tdp (" + std::to_string(p.tdp_w) +
+                               " W): the lowest settable limit cannot exceed the highest");
   read_efficiency(r, p);
   if (!d.empty()) return p;
   try {

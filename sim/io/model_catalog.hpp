@@ -18,10 +18,13 @@ struct CatalogEntry {
   std::string name;
   std::string description;
   std::string file;
+  int line = 0, column = 0;  // where the name is written (1-based; 0 if the file names none)
+  std::string gpu;           // nodes: the GPU profile the node carries
 };
 
 class ModelCatalog {
  public:
+  // Throws InputError if models_dir is not a models directory (it has no gpus/ folder).
   explicit ModelCatalog(std::string models_dir);
   // $WATTSIM_MODELS if set, else the models/ directory of the source tree the binary was built from.
   static std::string default_dir();
@@ -36,6 +39,9 @@ class ModelCatalog {
   const CatalogEntry* node_carrying(const std::string& gpu_name) const;
   // Looks a name up (case-insensitively); nullptr if absent.
   static const CatalogEntry* find(const std::vector<CatalogEntry>& entries, const std::string& name);
+  // "GPU 'x' is defined 2 times: a.yaml:1:7 and b.yaml:1:7; ...", or "" when the name is defined once.
+  static std::string ambiguity(const std::string& what, const std::vector<CatalogEntry>& entries,
+                               const std::string& name);
   // "unknown GPU 'x'; known: a, b, c" with the nearest name first when one is close.
   static std::string unknown_message(const std::string& what, const std::string& name,
                                      const std::vector<CatalogEntry>& entries);

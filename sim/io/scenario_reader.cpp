@@ -10,7 +10,9 @@
 #include "config/scenario_rules.hpp"
 #include "config/scenario_schema.hpp"
 #include "io/csv_series.hpp"
+#include "io/input_file.hpp"
 #include "io/map_reader.hpp"
+#include "io/yaml_document.hpp"
 #include "policy/policy.hpp"
 #include "run/runner.hpp"
 
@@ -46,40 +48,49 @@ bool load_definition(Reader& in, const CatalogEntry& entry, Profile (*load)(cons
   }
 }
 
+// The catalog entry of a name the file gives at `key`: reports an unknown name and one defined twice.
+const CatalogEntry* lookup(MapReader& r, std::string_view key, const std::string& what,
+                           const std::vector<CatalogEntry>& entries, const std::string& name) {
+  const CatalogEntry* entry = ModelCatalog::find(entries, name);
+  if (!entry) {
+    r.error(key, ModelCatalog::unknown_message(what, name, entries));
+    return nullptr;
+  }
+  if (const std::string twice = ModelCatalog::ambiguity(what, entries, name); !twice.empty()) {
+    r.error(key, twice);
+    return nullptr;
+  }
+  return entry;
+}
+
 bool resolve_gpu(Reader& in, MapReader& hw, Scenario& s) {
   const std::string name = hw.string("gpu");
   if (name.empty()) return false;  // reported as missing
-  const CatalogEntry* entry = ModelCatalog::find(in.catalog.gpus(), name);
-  if (!entry) {
-    hw.error("gpu", ModelCatalog::unknown_message("GPU", name, in.catalog.gpus()));
-    return false;
-  }
-  return load_definition(in, *entry, load_gpu_profile, s.gpu);
+  const CatalogEntry* entry = lookup(hw, "gpu", "GPU", in.catalog.gpus(), name);
+  return entry && load_definition(in, *entry, load_gpu_profile, s.gpu);
 }
 
-// The node named, or by default the node profile that carries the GPU.
+// The node named, which must carry the GPU, or by default the node profile that carries it.
 bool resolve_node(Reader& in, MapReader& hw, Scenario& s) {
-  const CatalogEntry* entry = hw.has("node")
-                                  ? ModelCatalog::find(in.catalog.nodes(), hw.string_or("node", ""))
-                                  : in.catalog.node_carrying(s.gpu.name);
-  if (!entry) {
-    if (hw.has("node"))
-      hw.error("node", ModelCatalog::unknown_message("node", hw.string_or("node", ""), in.catalog.nodes()));
-    else
-      hw.error("gpu", "no node profile lists gpu '" + s.gpu.name + "'; set hardware.node");
-    return false;
+  const CatalogEntry* entry = nullptr;
+  if (hw.has("node")) {
+    entry = lookup(hw, "node", "node", in.catalog.nodes(), hw.string_or("node", ""));
+    if (entry && !entry->gpu.empty() && entry->gpu != s.gpu.name) {
+      hw.error("node", "node " + entry->name + " carries " + entry->gpu + ", not " + s.gpu.name +
+                           "; name a node that carries it, or leave hardware.node out");
+      return false;
+    }
+  } else {
+    entry = in.catalog.node_carrying(s.gpu.name);
+    if (!entry) hw.error("gpu", "no node profile lists gpu '" + s.gpu.name + "'; set hardware.node");
   }
-  return load_definition(in, *entry, load_node_profile, s.node);
+  return entry && load_definition(in, *entry, load_node_profile, s.node);
 }
 
 void resolve_fabric(Reader& in, MapReader& hw, const std::string& name, Scenario& s) {
-  const CatalogEntry* entry = ModelCatalog::find(in.catalog.fabrics(), name);
-  if (!entry) {
-    hw.error(hw.has("fabric_profile") ? "fabric_profile" : "nodes",
-             ModelCatalog::unknown_message("fabric profile", name, in.catalog.fabrics()));
-    return;
-  }
-  load_definition(in, *entry, load_fabric_profile, s.fabric);
+  const CatalogEntry* entry = lookup(hw, hw.has("fabric_profile") ? "fabric_profile" : "nodes",
+                                     "fabric profile", in.catalog.fabrics(), name);
+  if (entry) load_definition(in, *entry, load_fabric_profile, s.fabric);
 }
 
 // Returns whether the GPU and node profiles could be loaded (the rules need them).
@@ -107,10 +118,7 @@ bool read_hardware(Reader& in, MapReader& root, Scenario& s) {
 void read_model(Reader& in, MapReader& wl, Scenario& s) {
   const YAML::Node model = wl.node("model");
   if (model.IsScalar()) {
-    const CatalogEntry* entry = ModelCatalog::find(in.catalog.workloads(), model.Scalar());
-    if (!entry)
-      wl.error("model", ModelCatalog::unknown_message("workload", model.Scalar(), in.catalog.workloads()));
-    else
+    if (const CatalogEntry* entry = lookup(wl, "model", "workload", in.catalog.workloads(), model.Scalar()))
       load_definition(in, *entry, load_model_spec, s.model);
   } else if (model.IsMap()) {
     s.model = read_model_spec(model, in.d);
@@ -176,11 +184,12 @@ void read_energy(Reader& in, MapReader& root, Scenario& s) {
   if (!en.has("carbon_series")) return;
   const std::filesystem::path file = in.base_dir / en.string_or("carbon_series", "");
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
+  if (!std::filesystem::exists(file, ec)) {
     en.error("carbon_series",
              "no carbon series file " + file.string() + " (paths are relative to the scenario)");
     return;
   }
+  s.carbon_series_file = file.string();
   try {
     s.carbon_series = load_csv_series(file.string(), Dimension::CarbonIntensity);
     if (s.carbon_series.time_s.size() < 2)
@@ -220,6 +229,10 @@ void read_policies(Reader& in, MapReader& root, Scenario& s) {
     marks.assign(2, root.map_mark());
   } else if (!list.IsSequence()) {
     root.error("policies", "policies must be a list, e.g. [static, pass-dvfs]");
+  } else if (list.size() == 0) {
+    root.error("policies",
+               "policies is empty: list the policies to compare with static, e.g. [pass-dvfs] (or leave it "
+               "out for [static, pass-dvfs])");
   } else {
     for (const auto& item : list) {
       if (item.IsScalar()) {

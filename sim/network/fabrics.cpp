@@ -142,7 +142,8 @@ std::string fabric_capacity_problem(const FabricKind& kind, const FabricProfile&
   std::ostringstream m;
   m << "a " << kind.name << " fabric of " << fabric.name << " switches (radix " << fabric.switch_radix
     << ", oversubscription " << choice.oversubscription << ") joins at most " << most << " NICs, not " << nics
-    << "; use a larger fabric kind (fat-tree-3l) or more oversubscription";
+    << (kind.name == "fat-tree-3l" ? "; use more oversubscription or larger switches"
+                                   : "; use a larger fabric kind (fat-tree-3l) or more oversubscription");
   return m.str();
 }
 

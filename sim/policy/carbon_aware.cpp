@@ -54,7 +54,8 @@ class CarbonAwarePolicy final : public Policy {
       options.push_back({step, t, o.energy_j / t});
     }
     const double deadline = deadline_s_ > 0 ? deadline_s_ : (1.0 + slack_) * c.static_run_time_s;
-    const std::vector<IntensityInterval> intervals = c.grid->intervals(0.0, deadline);
+    const std::vector<IntensityInterval> intervals =
+        c.grid->windows(0.0, deadline, GridIntensity::kMaxIntervals);
     const double grams_per_joule = c.pue / 3.6e6;  // × g/kWh
     // For price μ: per interval the best option (index into options, or -1 to pause) and the steps done.
     auto choose = [&](double mu, std::vector<int>& chosen) {

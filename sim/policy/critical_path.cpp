@@ -30,6 +30,7 @@
 #include "policy/adaptive_policies.hpp"
 #include "policy/kernel_costs.hpp"
 #include "policy/plan_search.hpp"
+#include "util/interrupt.hpp"
 
 namespace wattsim {
 
@@ -187,6 +188,7 @@ UnitCosts unit_costs(const PlanningContext& context, const Units& units, const P
   std::vector<double> finish(program.tasks.size(), 0.0);
   std::vector<std::uint32_t> seen_gpus;
   for (std::size_t v = 0; v < n; ++v) {
+    if (v % 4096 == 0) check_stop();
     seen_gpus.clear();
     for (TaskId t : units.block_kernels[v]) {
       const std::uint32_t gpu = program.tasks[t].gpu;

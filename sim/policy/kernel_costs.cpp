@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/interrupt.hpp"
+
 namespace wattsim {
 
 KernelCostTable::KernelCostTable(const GpuModel& gpu, const StepProgram& program)
@@ -9,6 +11,7 @@ KernelCostTable::KernelCostTable(const GpuModel& gpu, const StepProgram& program
   const GpuProfile& p = gpu.profile();
   costs_.reserve(program.kernels.size() * static_cast<std::size_t>(clocks_));
   for (const Kernel& k : program.kernels) {
+    check_stop();
     for (int i = 0; i < clocks_; ++i) {
       const KernelRun run = gpu.run_capped(k.work, p.clock_at(i));
       const double watts = std::min(

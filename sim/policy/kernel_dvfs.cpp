@@ -16,6 +16,7 @@
 #include "policy/kernel_dvfs.hpp"
 #include "policy/phase_dvfs.hpp"
 #include "policy/plan_search.hpp"
+#include "util/interrupt.hpp"
 
 namespace wattsim {
 
@@ -74,8 +75,10 @@ class KernelDvfsPolicy final : public Policy {
     const double transition_s = to_seconds(context.gpu.profile().clock_transition_ns);
     const double lambda = search_lambda(best, [&](double lambda) {
       ClockPlan plan = max_clock_plan(context.gpu, context.program);
-      for (const auto& seq : sequences)
+      for (const auto& seq : sequences) {
+        check_stop();
         plan_sequence_viterbi(seq, context.program, costs, lambda, transition_s, plan);
+      }
       plan.wait_hold = ClockPlan::kNextKernelClock;
       return plan;
     });

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "run/interrupt.hpp"
+#include "util/interrupt.hpp"
 
 namespace wattsim {
 

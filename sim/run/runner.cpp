@@ -9,9 +9,9 @@
 
 #include "config/scenario_rules.hpp"
 #include "energy/grid_intensity.hpp"
-#include "run/interrupt.hpp"
 #include "run/run_summary.hpp"
 #include "util/hash.hpp"
+#include "util/interrupt.hpp"
 #include "workload/model_family.hpp"
 
 namespace wattsim {

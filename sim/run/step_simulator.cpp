@@ -9,6 +9,7 @@
 #include "network/network_model.hpp"
 #include "run/output_sink.hpp"
 #include "util/hash.hpp"
+#include "util/interrupt.hpp"
 
 namespace wattsim {
 
@@ -219,6 +220,7 @@ void StepSimulator::wakeup(SimTime now) {
 }
 
 void StepSimulator::finish(TaskId task, SimTime now) {
+  if (++completions_ % kStopCheckEvents == 0) check_stop();
   if (fingerprinting_) fingerprint_ = hash_mix(hash_mix(fingerprint_, static_cast<std::uint64_t>(now)), task);
   const StepTask& t = program_->tasks[task];
   const GpuProfile& p = gpu_->profile();

@@ -10,6 +10,7 @@ namespace wattsim {
 struct Issue {
   std::string path;
   std::string message;
+  std::string related = "";  // another path the problem involves (the first of two duplicates), if any
 };
 using Issues = std::vector<Issue>;
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "util/interrupt.hpp"
+
 namespace wattsim {
 
 std::vector<std::vector<TaskId>> gpu_kernel_sequences(const StepProgram& program) {
@@ -85,7 +87,10 @@ class StepBuilder {
     setup_kernel_table();
     setup_gpus_and_streams();
     for (int d = 0; d < sim_dp_; ++d)
-      for (int s = 0; s < plan_.pp; ++s) run_schedule(s, d);
+      for (int s = 0; s < plan_.pp; ++s) {
+        check_stop();
+        run_schedule(s, d);
+      }
     for (const Link& link : links_) add_transfers(link);
     for (int s = 0; s < plan_.pp; ++s) gradient_sync_and_optimizer(s);
     for (const StepTask& t : p_.tasks)

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Kills `wattsim run` at random moments (SIGKILL) and interrupts it (SIGINT): the output file must always
-be either absent or the previous complete one, never a truncated file; SIGINT must stop with exit 130
-and a message.
+"""Kills `wattsim run` at random moments (SIGKILL) and interrupts it (SIGINT, SIGTERM): the output file must
+always be either absent or the previous complete one, never a truncated file; SIGINT and SIGTERM must stop
+with exit 130 and 143, a message, and no temporary file left (a SIGKILL cannot be caught, so its private
+temporary directory, .wattsim-XXXXXX, stays).
 
 Usage: crash_safety.py WATTSIM_BINARY SCENARIO WORKDIR
 """
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +27,8 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     out = os.path.join(workdir, "out.h5")
     for name in os.listdir(workdir):  # a previous run's files, "never.h5" included when it finished first
-        os.remove(os.path.join(workdir, name))
+        path = os.path.join(workdir, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     rng = random.Random(7)
     start = time.time()
     subprocess.run([binary, "run", scenario, "-o", out, "--summary", "none"], check=True)
@@ -38,19 +41,28 @@ def main():
         p.send_signal(signal.SIGKILL)
         p.wait()
         assert os.path.exists(out) and complete(out), f"trial {trial}: output not complete after SIGKILL"
-        leftovers = [n for n in os.listdir(workdir) if n != "out.h5" and not n.startswith(".out.h5.tmp")]
+        leftovers = [n for n in os.listdir(workdir) if n != "out.h5" and not n.startswith(".wattsim-")]
         assert not leftovers, leftovers
-    p = subprocess.Popen([binary, "run", scenario, "-o", os.path.join(workdir, "never.h5"), "--summary", "none"],
-                         stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3 * full_run)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate()
-    if p.returncode == 130:
-        assert "interrupted; nothing written" in err, err
-        assert not os.path.exists(os.path.join(workdir, "never.h5"))
-    else:  # finished before the signal arrived
-        assert p.returncode == 0, (p.returncode, err)
-    print(f"crash safety ok: 12 SIGKILLs, SIGINT exit {p.returncode}; full run {full_run:.2f} s; first write {before}")
+    codes = []
+    for sig, code, name in ((signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")):
+        temporaries = {n for n in os.listdir(workdir) if n.startswith(".wattsim-")}
+        never = os.path.join(workdir, "never.h5")
+        p = subprocess.Popen([binary, "run", scenario, "-o", never, "--summary", "none"],
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.3 * full_run)
+        p.send_signal(sig)
+        _, err = p.communicate()
+        codes.append(p.returncode)
+        if p.returncode == code:
+            assert f"interrupted by {name}; nothing written" in err, err
+            assert not os.path.exists(never)
+            now = {n for n in os.listdir(workdir) if n.startswith(".wattsim-")}
+            assert now == temporaries, f"{name} left {now - temporaries}"
+        else:  # finished before the signal arrived
+            assert p.returncode == 0, (p.returncode, err)
+            os.remove(never)
+    print(f"crash safety ok: 12 SIGKILLs, SIGINT exit {codes[0]}, SIGTERM exit {codes[1]}; full run {full_run:.2f} s; "
+          f"first write {before}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+#pragma once
+// A stop request from a signal (SIGINT, SIGTERM), honoured within a bounded time wherever wattsim spends
+// time: loading, planning (each policy's loops), simulating (every kStopCheckEvents events), writing. The
+// code that checks throws Interrupted, so everything unwinds and outputs remove their temporary files.
+// Setting the request is async-signal-safe: a lock-free atomic store.
+#include <atomic>
+#include <stdexcept>
+
+namespace wattsim {
+
+class Interrupted : public std::runtime_error {
+ public:
+  explicit Interrupted(int signal) : std::runtime_error("interrupted"), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
+// The signal that asked to stop, 0 while none has.
+inline std::atomic<int>& stop_signal() {
+  static std::atomic<int> signal{0};
+  static_assert(std::atomic<int>::is_always_lock_free);
+  return signal;
+}
+inline void request_stop(int signal) {
+  stop_signal().store(signal, std::memory_order_relaxed);
+}
+inline bool stop_requested() {
+  return stop_signal().load(std::memory_order_relaxed) != 0;
+}
+// Throws Interrupted if a stop was requested.
+inline void check_stop() {
+  if (const int signal = stop_signal().load(std::memory_order_relaxed)) throw Interrupted(signal);
+}
+
+// How often the event loop looks at the request: every 2^16 events, a few milliseconds of simulation.
+inline constexpr unsigned kStopCheckEvents = 1u << 16;
+
+}  // namespace wattsim
