@@ -277,6 +277,9 @@ int main(int argc, char** argv) {
     std::cerr << "wattsim: interrupted by " << (e.signal() == SIGTERM ? "SIGTERM" : "SIGINT")
               << "; nothing written\n";
     return 128 + e.signal();  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
+  } catch (const OutputError& e) {
+    std::cerr << "wattsim: cannot write the output: " << e.what() << "; nothing written\n";
+    return kSimulationFailure;
   } catch (const po::error& e) {
     std::cerr << "wattsim: " << e.what() << "\n(see wattsim --help)\n";
     return kBadInput;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "network/fabric.hpp"
+#include "network/topology.hpp"
 #include "workload/feasibility.hpp"
 #include "workload/model_family.hpp"
 
@@ -116,9 +117,20 @@ bool check_fabric(const Scenario& s, Issues& issues) {
   if (!kind) return true;  // reported where it was read
   const std::string why =
       fabric_capacity_problem(*kind, s.fabric, s.fabric_choice, s.nodes, s.node.gpus_per_node);
-  if (why.empty()) return true;
-  issues.push_back({"hardware", "hardware: " + why});
-  return false;
+  if (!why.empty()) {
+    issues.push_back({"hardware", "hardware: " + why});
+    return false;
+  }
+  // What a run would find only when it starts: the fabric builds, and its farthest GPUs have a route.
+  try {
+    const Topology topology = build_topology(s.node, s.gpu, s.nodes, s.fabric, s.fabric_choice);
+    topology.route(0, topology.gpu_count() - 1);
+    topology.route(topology.gpu_count() - 1, 0);
+  } catch (const std::exception& e) {
+    issues.push_back({"hardware", std::string("hardware: this fabric cannot join the cluster: ") + e.what()});
+    return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ class Handle {
  public:
   Handle() = default;
   Handle(hid_t id, herr_t (*close)(hid_t), const char* what) : id_(id), close_(close) {
-    if (id_ < 0) throw std::runtime_error(std::string("HDF5: cannot create ") + what);
+    if (id_ < 0) throw OutputError(std::string("HDF5 could not create ") + what);
   }
   ~Handle() { reset(); }
   Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
@@ -49,7 +49,9 @@ class Handle {
 };
 
 void check(herr_t status, const char* what) {
-  if (status < 0) throw std::runtime_error(std::string("HDF5: cannot ") + what);
+  if (status < 0)
+    throw OutputError(std::string("HDF5 could not ") + what +
+                      " (is the disk full, or the file larger than its filesystem allows?)");
 }
 
 Handle group(hid_t parent, const std::string& name) {
@@ -325,6 +327,11 @@ struct Hdf5Sink::File {
 
 Hdf5Sink::Hdf5Sink(const std::string& path, const Scenario& s, const OutputInfo& info)
     : file_(std::make_unique<File>(path)) {
+  // A file whose flush failed (a full disk) stays open inside the library, and HDF5's own exit handler
+  // then crashes trying to flush it again. The sink closes what it can and removes the file itself, so
+  // the library is told not to clean up at exit (a no-op if it is already initialised).
+  static const bool no_exit_handler = (H5dont_atexit(), true);
+  (void)no_exit_handler;
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with our own messages
   File& f = *file_;
   f.detail = s.trace;

@@ -47,7 +47,8 @@ std::string read_input_file(const std::string& path, const std::string& what) {
   if (file.fd < 0) fail(path, "cannot open " + what + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) fail(path, "cannot open " + what + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) fail(path, "cannot read " + what + ": " + kind_of(st.st_mode) + ", not a regular file");
+  if (!S_ISREG(st.st_mode))
+    fail(path, "cannot read " + what + ": " + kind_of(st.st_mode) + ", not a regular file");
   if (static_cast<std::size_t>(st.st_size) > kMaxInputBytes)
     fail(path, what + " is " + std::to_string(st.st_size) + " bytes; an input file may have at most " +
                    std::to_string(kMaxInputBytes >> 20) + " MiB");

@@ -128,8 +128,9 @@ std::optional<double> MapReader::read_integer(std::string_view key) {
     error(key, where(key) + " must be an integer, got '" + node(key).Scalar() + "'");
     return std::nullopt;
   }
-  if (std::abs(*v) > 9.0e15) {  // beyond exact integers in a double, and far beyond every declared range
-    error(key, where(key) + " = " + node(key).Scalar() + " is too large: must be at most 9e15 in size");
+  if (std::abs(*v) > 9.0e15) {  // beyond exact integers in a double: say how it is out of range
+    if (check_range(key, *v))
+      error(key, where(key) + " = " + node(key).Scalar() + " is too large an integer");
     return std::nullopt;
   }
   return check_range(key, *v) ? v : std::nullopt;
@@ -156,7 +157,10 @@ std::optional<std::string> MapReader::read_string(std::string_view key) {
   const YAML::Node n = node(key);
   if (!n.IsDefined()) return std::nullopt;
   if (!n.IsScalar()) {
-    error(key, where(key) + " must be a string");
+    error(key, where(key) + " must be a string, got " +
+                   (n.IsNull()  ? "nothing (~)"
+                    : n.IsMap() ? "a mapping"
+                                : "a list"));
     return std::nullopt;
   }
   const ParamSpec& s = spec(key);

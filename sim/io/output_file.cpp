@@ -46,14 +46,16 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
     }
   }
   const std::string dir = directory_of(path);
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) refuse(path, "the directory " + dir + " does not exist");
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    refuse(path, "the directory " + dir + " does not exist");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     refuse(path, "the directory " + dir + " is not writable (" + std::strerror(errno) + ")");
 }
 
 AtomicOutput::AtomicOutput(std::string target) : target_(std::move(target)) {
   std::string pattern = directory_of(target_) + "/.wattsim-XXXXXX";
-  if (!::mkdtemp(pattern.data())) refuse(target_, std::string("cannot create a temporary directory: ") + std::strerror(errno));
+  if (!::mkdtemp(pattern.data()))
+    refuse(target_, std::string("cannot create a temporary directory: ") + std::strerror(errno));
   temp_dir_ = pattern;
   temp_file_ = temp_dir_ + "/" + fs::path(target_).filename().string();
 }

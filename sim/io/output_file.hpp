@@ -4,10 +4,17 @@
 // exist and be writable, all checked before a run starts. The file is written inside a private temporary
 // directory (mkdtemp, mode 0700) beside the target, where no one else can plant a link, and renamed over the
 // target only once complete; on any failure or interruption the temporary directory is removed.
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace wattsim {
+
+// Writing an output failed after it began (a full disk, a file too large for its filesystem).
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Throws InputError (the path and what is wrong with it) unless `path` can take an output.
 void check_output_path(const std::string& path, const std::vector<std::string>& inputs);

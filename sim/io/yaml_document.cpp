@@ -39,7 +39,8 @@ class Walk {
  public:
   Walk(const std::string& text, Diagnostics& d) : text_(text), d_(d) {}
 
-  // Returns false once a bound is hit (the rest is not walked).
+  // Returns false once a bound is hit or a string runs to the end (then nothing else in the file can be
+  // trusted, and the rest is not walked).
   bool visit(const YAML::Node& node, int depth) {
     if (++values_ > kMaxYamlValues) {
       d_.error(node, "the document expands to more than " + std::to_string(kMaxYamlValues) +
@@ -53,7 +54,7 @@ class Walk {
     }
     if (node.IsScalar() && node.Tag() == "!" && runs_to_the_end(text_, node.Mark())) {
       d_.error(node, "this quoted string is never closed: it runs to the end of the file");
-      return true;
+      return false;
     }
     if (node.IsMap()) {
       std::set<std::string> seen;
@@ -94,7 +95,7 @@ YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
     diagnostics.error(documents[1], "a second YAML document (after '---'): a file holds one document");
     return YAML::Node();
   }
-  Walk(text, diagnostics).visit(documents.front(), 0);
+  if (!Walk(text, diagnostics).visit(documents.front(), 0)) return YAML::Node();
   return documents.front();
 }
 

@@ -19,7 +19,8 @@ namespace wattsim {
 inline constexpr int kMaxYamlDepth = 64;
 inline constexpr std::size_t kMaxYamlValues = 1'000'000;
 
-// Errors go to diagnostics; returns a null node if the text cannot be used at all.
+// Errors go to diagnostics; returns a null node if the text cannot be used at all (a syntax error, a
+// bound, a string never closed), so that no reader reports what follows from it.
 YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics);
 // Reads the file (input_file.hpp: regular files only, bounded in size), then as above.
 YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics);

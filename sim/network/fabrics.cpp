@@ -82,11 +82,17 @@ void fat_tree_3l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice&
   std::vector<std::size_t> leaves, aggregation, cores;
   for (int i = 0; i < leaves_total; ++i) leaves.push_back(b.add_switch());
   for (int r = 0; r < nics; ++r) attach_nic(b, f, r, leaves[static_cast<std::size_t>(r / ports.down)]);
-  for (int i = 0; i < std::max(1, pods * half / 2); ++i) cores.push_back(b.add_switch());
+  // Each leaf has one cable to each aggregation switch of its pod, so a pod has as many aggregation switches
+  // as a leaf has up-links (half the radix when not oversubscribed); aggregation switch i of every pod
+  // cables to core block i. (Spreading fewer leaf up-links over half-radix pods split the pods into groups
+  // that no route joined.)
+  const int aggregation_per_pod = ports.up;
+  for (int i = 0; i < std::max(1, ceil_div(pods * aggregation_per_pod * half, f.switch_radix)); ++i)
+    cores.push_back(b.add_switch());
   for (int p = 0; p < pods; ++p) {
     std::vector<std::size_t> pod_leaves, pod_aggregation;
     for (int i = p * half; i < std::min(leaves_total, (p + 1) * half); ++i) pod_leaves.push_back(leaves[i]);
-    for (int i = 0; i < half; ++i) pod_aggregation.push_back(b.add_switch());
+    for (int i = 0; i < aggregation_per_pod; ++i) pod_aggregation.push_back(b.add_switch());
     cable_up(b, f, pod_leaves, pod_aggregation, ports.up);
     aggregation.insert(aggregation.end(), pod_aggregation.begin(), pod_aggregation.end());
   }
