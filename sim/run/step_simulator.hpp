@@ -141,7 +141,6 @@ class StepSimulator {
   std::uint32_t step_index_ = 0;
   std::uint64_t fingerprint_ = 0;
   bool fingerprinting_ = false;
-  std::uint32_t completions_ = 0;  // counts to the next look at a stop request
   OutputSink* trace_ = nullptr;
 };
 
