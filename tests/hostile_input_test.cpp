@@ -63,7 +63,8 @@ TEST(HostileYaml, RecursiveAliasIsRejectedInEveryKindOfFile) {
   EXPECT_NE(test::rejection(text).find("2:4: the document nests deeper than 64 levels"), std::string::npos)
       << test::rejection(text);
   for (const std::string& kind : kDefinitionLoaders)
-    EXPECT_NE(load_definition(kind, write(kind + "-recursive.yaml", text)).find("nests deeper"), std::string::npos)
+    EXPECT_NE(load_definition(kind, write(kind + "-recursive.yaml", text)).find("nests deeper"),
+              std::string::npos)
         << kind;
 }
 
@@ -74,9 +75,10 @@ TEST(HostileYaml, AliasBombIsBounded) {
     for (int i = 0; i < 9; ++i) text += std::string(i ? ", " : "") + "*" + static_cast<char>(c - 1);
     text += "]\n";
   }
-  EXPECT_NE(test::rejection(text).find("expands to more than 1000000 values"), std::string::npos);
+  EXPECT_NE(test::rejection(text).find("expands to more than 100000 values"), std::string::npos);
   for (const std::string& kind : kDefinitionLoaders)
-    EXPECT_NE(load_definition(kind, write(kind + "-bomb.yaml", text)).find("expands to more"), std::string::npos);
+    EXPECT_NE(load_definition(kind, write(kind + "-bomb.yaml", text)).find("expands to more"),
+              std::string::npos);
 }
 
 TEST(HostileYaml, DeepNestingSaysSo) {
@@ -93,6 +95,15 @@ TEST(HostileYaml, UnterminatedQuoteIsOneErrorAtTheQuote) {
   const std::string e = test::rejection("name: \"abc\nhardware: {gpu: H100-SXM5-80GB}\nworkload: {}\n");
   EXPECT_NE(e.find("1:7: this quoted string is never closed"), std::string::npos) << e;
   EXPECT_EQ(e.find("missing required key"), std::string::npos) << e;
+}
+
+// yaml-cpp 0.7's LoadAll never returns on ",:" (found by the instrumented fuzzers); documents are counted by
+// their markers instead.
+TEST(HostileYaml, InputsThatHangYamlCppLoadAllAreRead) {
+  EXPECT_NE(test::rejection(",:").find("a scenario is a mapping"), std::string::npos)
+      << test::rejection(",:");
+  for (const std::string& kind : kDefinitionLoaders)
+    EXPECT_FALSE(load_definition(kind, write(kind + "-comma.yaml", ",:")).empty());
 }
 
 TEST(HostileYaml, SecondDocumentIsAnError) {
@@ -120,8 +131,10 @@ TEST(InputFiles, OnlyRegularFilesWithinTheSizeLimitAreRead) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_NE(rejection_of([&] { read_input_file(fifo.string()); }).find("a FIFO, not a regular file"),
             std::string::npos);
-  EXPECT_NE(rejection_of([&] { read_input_file("/dev/zero"); }).find("a character device"), std::string::npos);
-  EXPECT_NE(rejection_of([&] { read_input_file(scratch().string()); }).find("a directory"), std::string::npos);
+  EXPECT_NE(rejection_of([&] { read_input_file("/dev/zero"); }).find("a character device"),
+            std::string::npos);
+  EXPECT_NE(rejection_of([&] { read_input_file(scratch().string()); }).find("a directory"),
+            std::string::npos);
   const fs::path big = scratch() / "big.yaml";
   { std::ofstream(big) << "x"; }
   fs::resize_file(big, kMaxInputBytes + 1);
@@ -153,18 +166,21 @@ fs::path gpu_with(const std::string& name, const std::string& from, const std::s
 }
 
 TEST(Definitions, AbsurdButTypedGpuValuesHaveLimits) {
-  EXPECT_NE(load_definition("gpu", gpu_with("clocks.yaml", "step: 15 MHz", "step: 0.1 MHz")).find("at most 1024"),
-            std::string::npos);
+  EXPECT_NE(
+      load_definition("gpu", gpu_with("clocks.yaml", "step: 15 MHz", "step: 0.1 MHz")).find("at most 1024"),
+      std::string::npos);
   EXPECT_NE(load_definition("gpu", gpu_with("cap.yaml", "min_cap: 200 W", "min_cap: 800 W"))
                 .find("min_cap (800.000000 W) is above power.tdp"),
             std::string::npos);
-  EXPECT_NE(load_definition("gpu", gpu_with("nvlink.yaml", "nvlink: 900 GB/s", "nvlink: 0 GB/s")).find("out of range"),
+  EXPECT_NE(load_definition("gpu", gpu_with("nvlink.yaml", "nvlink: 900 GB/s", "nvlink: 0 GB/s"))
+                .find("out of range"),
             std::string::npos);
 }
 
 TEST(Definitions, TwoDefinitionsOfOneNameAreBothNamed) {
   const fs::path models = scratch() / "twice";
-  for (const char* folder : {"gpus", "nodes", "fabrics", "workloads"}) fs::create_directories(models / folder);
+  for (const char* folder : {"gpus", "nodes", "fabrics", "workloads"})
+    fs::create_directories(models / folder);
   fs::copy(test::source_dir() + "/models/gpus/h100-sxm5-80gb.yaml", models / "gpus" / "a.yaml");
   fs::copy(test::source_dir() + "/models/gpus/h100-sxm5-80gb.yaml", models / "gpus" / "b.yaml");
   fs::copy(test::source_dir() + "/models/nodes/dgx-h100.yaml", models / "nodes");
@@ -179,19 +195,23 @@ TEST(Consistency, DefinitionsAndEntriesMustAgree) {
   EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "hardware: {gpu: A100-SXM4-80GB, node: dgx-h100}\n"))
                 .find("node dgx-h100 carries H100-SXM5-80GB, not A100-SXM4-80GB"),
             std::string::npos);
-  const std::string twice = test::rejection(test::tiny_gpt_yaml(
-      2, "parallelism: {symmetric: false}\n"
-         "variation: {stragglers: [{gpu: 1, slowdown: 1.5}, {gpu: 1, slowdown: 2}]}\n"));
-  EXPECT_TRUE(std::regex_search(twice, std::regex(":9:57: gpu 1 is listed as a straggler twice.*\\(see 9:32\\)")))
+  const std::string twice = test::rejection(
+      test::tiny_gpt_yaml(2,
+                          "parallelism: {symmetric: false}\n"
+                          "variation: {stragglers: [{gpu: 1, slowdown: 1.5}, {gpu: 1, slowdown: 2}]}\n"));
+  EXPECT_TRUE(
+      std::regex_search(twice, std::regex(":9:57: gpu 1 is listed as a straggler twice.*\\(see 9:32\\)")))
       << twice;
-  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "policies: []\n")).find("policies is empty"), std::string::npos);
+  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "policies: []\n")).find("policies is empty"),
+            std::string::npos);
 }
 
 TEST(Messages, SayWhatIsWrong) {
   EXPECT_NE(test::rejection("name: x\nhardware: {gpu: ~}\nworkload: {model: gpt-1.3b, global_batch: 8}\n")
                 .find("hardware.gpu must be a string, got nothing (~)"),
             std::string::npos);
-  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "seed: 99999999999999999999\n")).find("seed = 1e+20 is out of range"),
+  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "seed: 99999999999999999999\n"))
+                .find("seed = 1e+20 is out of range"),
             std::string::npos);
   EXPECT_NE(test::rejection(test::tiny_gpt_yaml(1, "description: " + std::string(2000, 'x') + "\n"))
                 .find("2000 characters long; at most 1024"),
@@ -207,8 +227,9 @@ TEST(CarbonSeries, AbsurdSeriesAreRejected) {
   auto error = [](const std::string& csv) {
     return rejection_of([&] { parse_csv_series(csv, "grid.csv", Dimension::CarbonIntensity); });
   };
-  EXPECT_NE(error("time (s), carbon intensity (g/kWh)\n0, 400\n1e-12, 300\n").find("3:1: rows are less than 1 s"),
-            std::string::npos);
+  EXPECT_NE(
+      error("time (s), carbon intensity (g/kWh)\n0, 400\n1e-12, 300\n").find("3:1: rows are less than 1 s"),
+      std::string::npos);
   EXPECT_NE(error("time (h), carbon intensity (g/kWh)\n0, 400\n1, -5\n").find("3:4: '-5' is negative"),
             std::string::npos);
   EXPECT_NE(error("time (h), carbon intensity (g/kWh)\n-3, 400\n1, 5\n").find("outside 0 to 100 years"),
@@ -241,7 +262,8 @@ TEST(CarbonSeries, LongRunsOverFineSeriesStayBounded) {
 TEST(Fabrics, EveryKindJoinsEveryNodeAtEveryOversubscription) {
   const GpuProfile gpu = test::gpu("H100-SXM5-80GB");
   const NodeProfile node = load_node_profile(test::source_dir() + "/models/nodes/dgx-h100.yaml");
-  const FabricProfile fabric = load_fabric_profile(test::source_dir() + "/models/fabrics/hdr-infiniband.yaml");
+  const FabricProfile fabric =
+      load_fabric_profile(test::source_dir() + "/models/fabrics/hdr-infiniband.yaml");
   for (const auto& kind : FabricRegistry::instance().all())
     for (double over : {1.0, 2.0, 3.0, 7.0}) {
       const FabricChoice choice{kind.name, over};
@@ -250,7 +272,8 @@ TEST(Fabrics, EveryKindJoinsEveryNodeAtEveryOversubscription) {
         const Topology t = build_topology(node, gpu, static_cast<int>(nodes), fabric, choice);
         const int gpus = t.gpu_count();
         for (int a : {0, 7, gpus / 2 + 3})
-          for (int b : {8, gpus - 1}) EXPECT_NO_THROW(t.route(a, b)) << kind.name << " " << over << " " << nodes;
+          for (int b : {8, gpus - 1})
+            EXPECT_NO_THROW(t.route(a, b)) << kind.name << " " << over << " " << nodes;
       }
     }
 }
@@ -267,7 +290,10 @@ TEST(Outputs, OnlyRegularFilesThatAreNotInputsAreWritten) {
   EXPECT_NO_THROW(check_output_path((scratch() / "fresh.h5").string(), {input.string()}));
   // An output not committed leaves nothing behind, its private directory included.
   const auto before = std::distance(fs::directory_iterator(scratch()), fs::directory_iterator());
-  { AtomicOutput out((scratch() / "never.h5").string()); std::ofstream(out.path()) << "partial"; }
+  {
+    AtomicOutput out((scratch() / "never.h5").string());
+    std::ofstream(out.path()) << "partial";
+  }
   EXPECT_EQ(std::distance(fs::directory_iterator(scratch()), fs::directory_iterator()), before);
   EXPECT_FALSE(fs::exists(scratch() / "never.h5"));
 }

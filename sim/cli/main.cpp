@@ -177,11 +177,12 @@ void print_parameter_rows(std::span<const ParamSpec> parameters, bool markdown) 
   }
 }
 
-// The scenario reference, section by section, then each policy's parameters.
+// The scenario reference, section by section, then each policy's parameters, then the definition files.
 void print_parameters(bool markdown) {
   std::vector<SchemaSection> sections = scenario_sections();
   for (const PolicyInfo& p : PolicyRegistry::instance().all())
     if (!p.parameters.empty()) sections.push_back({"policies: " + p.name, p.parameters});
+  for (SchemaSection& s : definition_sections()) sections.push_back(std::move(s));
   for (const SchemaSection& section : sections) {
     if (markdown)
       std::printf("\n### %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n",

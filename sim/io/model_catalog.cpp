@@ -484,6 +484,20 @@ ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& d) {
   return m;
 }
 
+std::vector<SchemaSection> definition_sections() {
+  return {{"GPU profile (models/gpus/*.yaml)", kGpuSpecs},
+          {"GPU profile: compute", kComputeSpecs},
+          {"GPU profile: memory", kMemorySpecs},
+          {"GPU profile: interconnect", kInterconnectSpecs},
+          {"GPU profile: clocks", kClockSpecs},
+          {"GPU profile: voltage_frequency[]", kVfSpecs},
+          {"GPU profile: power", kPowerSpecs},
+          {"GPU profile: efficiency", kEfficiencySpecs},
+          {"node profile (models/nodes/*.yaml)", kNodeSpecs},
+          {"fabric profile (models/fabrics/*.yaml)", kFabricSpecs},
+          {"model (models/workloads/*.yaml, or a scenario's inline workload.model)", kModelSpecs}};
+}
+
 ModelSpec load_model_spec(const std::string& file) {
   return load_definition<ModelSpec>(file, read_model_spec);
 }

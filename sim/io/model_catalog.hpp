@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/scenario_schema.hpp"
 #include "hardware/gpu_profile.hpp"
 #include "io/diagnostics.hpp"
 #include "network/fabric.hpp"
@@ -56,6 +57,8 @@ GpuProfile load_gpu_profile(const std::string& file);
 NodeProfile load_node_profile(const std::string& file);
 FabricProfile load_fabric_profile(const std::string& file);
 ModelSpec load_model_spec(const std::string& file);
+// The declared parameters of every definition file, section by section, for the reference and fuzzers.
+std::vector<SchemaSection> definition_sections();
 // A model architecture given as a mapping (a file's root or a scenario's inline `model:`).
 ModelSpec read_model_spec(const YAML::Node& node, Diagnostics& diagnostics);
 

@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "io/input_file.hpp"
@@ -76,12 +78,41 @@ class Walk {
   std::size_t values_ = 0;
 };
 
+// The line (0-based) where a second document begins, or -1. Document markers ("---", "...") stand at column 0
+// by YAML's grammar (block scalars are indented), so lines tell it. (yaml-cpp 0.7's LoadAll loops forever
+// on some two-byte inputs, such as ",:", so it is not asked.)
+int second_document_line(const std::string& text) {
+  bool content = false, ended = false;
+  int line = 0;
+  for (std::size_t at = 0; at < text.size(); ++line) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view row(text.data() + at, end - at);
+    at = end + 1;
+    const auto marker = [&](std::string_view m) {
+      return row.substr(0, 3) == m && (row.size() == 3 || row[3] == ' ' || row[3] == '\t' || row[3] == '\r');
+    };
+    const std::size_t first = row.find_first_not_of(" \t\r");
+    if (marker("---")) {
+      if (content || ended) return line;
+      continue;
+    }
+    if (marker("...")) {
+      ended = content;
+      continue;
+    }
+    if (first == std::string_view::npos || row[first] == '#') continue;
+    if (ended) return line;
+    content = true;
+  }
+  return -1;
+}
+
 }  // namespace
 
 YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(text);
+    document = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     diagnostics.error(e.mark, "the document nests deeper than yaml-cpp reads (" + std::to_string(e.depth()) +
                                   " levels); wattsim files nest a few levels");
@@ -90,13 +121,15 @@ YAML::Node load_yaml_string(const std::string& text, Diagnostics& diagnostics) {
     diagnostics.error(e.mark, "YAML syntax error: " + e.msg);
     return YAML::Node();
   }
-  if (documents.empty()) return YAML::Node();
-  if (documents.size() > 1) {
-    diagnostics.error(documents[1], "a second YAML document (after '---'): a file holds one document");
+  if (const int line = second_document_line(text); line >= 0) {
+    YAML::Mark mark;
+    mark.line = line;
+    mark.column = 0;
+    diagnostics.error(mark, "a second YAML document (after '---'): a file holds one document");
     return YAML::Node();
   }
-  if (!Walk(text, diagnostics).visit(documents.front(), 0)) return YAML::Node();
-  return documents.front();
+  if (!Walk(text, diagnostics).visit(document, 0)) return YAML::Node();
+  return document;
 }
 
 YAML::Node load_yaml_file(const std::string& path, Diagnostics& diagnostics) {

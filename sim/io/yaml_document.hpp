@@ -17,7 +17,7 @@ namespace wattsim {
 // wattsim files nest four or five levels; the limits are far above any real file and far below what
 // exhausts a stack or the memory.
 inline constexpr int kMaxYamlDepth = 64;
-inline constexpr std::size_t kMaxYamlValues = 1'000'000;
+inline constexpr std::size_t kMaxYamlValues = 100'000;
 
 // Errors go to diagnostics; returns a null node if the text cannot be used at all (a syntax error, a
 // bound, a string never closed), so that no reader reports what follows from it.
