@@ -53,7 +53,6 @@ TEST(KernelDvfs, ViterbiEqualsBruteForceOverEveryClockAssignment) {
   profile.clock_min_mhz = 1380;
   profile.clock_step_mhz = 150;
   profile.clock_max_mhz = 1980;
-  const GpuModel gpu(profile, Precision::BF16, profile.tdp_w);
   StepProgram program;
   program.gpus = 1;
   program.gpu_multiplicity = {3.0};
@@ -68,37 +67,45 @@ TEST(KernelDvfs, ViterbiEqualsBruteForceOverEveryClockAssignment) {
     program.kernels.push_back(k);
     sequence.push_back(static_cast<TaskId>(sequence.size()));
   }
-  const KernelCostTable costs(gpu, program);
-  ASSERT_EQ(costs.clocks(), 5);
   for (double lambda : {0.0, 50.0, 400.0, 5000.0})
-    for (double tau : {0.0, 2e-5, 1e-3}) {
-      auto cost_of = [&](const std::vector<int>& f) {
-        double c = 0;
-        for (std::size_t i = 0; i < f.size(); ++i) {
-          const KernelCost& k = costs.at(static_cast<std::uint32_t>(i), static_cast<ClockIndex>(f[i]));
-          c += 3.0 * (k.energy_j + lambda * k.time_s);
-          if (i > 0 && f[i] != f[i - 1]) c += 3.0 * tau * (lambda + k.power_w());
-        }
-        return c;
-      };
-      double best = std::numeric_limits<double>::infinity();
-      std::vector<int> f(sequence.size(), 0);
-      std::function<void(std::size_t)> enumerate = [&](std::size_t i) {
-        if (i == f.size()) {
-          best = std::min(best, cost_of(f));
-          return;
-        }
-        for (int c = 0; c < 5; ++c) {
-          f[i] = c;
-          enumerate(i + 1);
-        }
-      };
-      enumerate(0);
-      ClockPlan plan = ClockPlan::uniform(sequence.size(), 1, 0);
-      plan_sequence_viterbi(sequence, program, costs, lambda, tau, plan);
-      std::vector<int> chosen(plan.task_clock.begin(), plan.task_clock.end());
-      EXPECT_NEAR(cost_of(chosen), best, 1e-9 * best) << "lambda " << lambda << " tau " << tau;
-    }
+    for (double tau : {0.0, 2e-5, 1e-3})
+      for (double slew : {0.0, 5000.0, 50.0}) {  // instantaneous, as profiled, a slow regulator
+        profile.clock_transition_ns = seconds_to_time(tau);
+        profile.voltage_slew_v_per_s = slew;
+        const GpuModel gpu(profile, Precision::BF16, profile.tdp_w);
+        const KernelCostTable costs(gpu, program);
+        ASSERT_EQ(costs.clocks(), 5);
+        auto cost_of = [&](const std::vector<int>& f) {
+          double c = 0;
+          for (std::size_t i = 0; i < f.size(); ++i) {
+            const KernelCost& k = costs.at(static_cast<std::uint32_t>(i), static_cast<ClockIndex>(f[i]));
+            c += 3.0 * (k.energy_j + lambda * k.time_s);
+            if (i > 0 && f[i] != f[i - 1])
+              c += 3.0 *
+                   costs.transition_s(static_cast<ClockIndex>(f[i - 1]), static_cast<ClockIndex>(f[i])) *
+                   (lambda + k.power_w());
+          }
+          return c;
+        };
+        double best = std::numeric_limits<double>::infinity();
+        std::vector<int> f(sequence.size(), 0);
+        std::function<void(std::size_t)> enumerate = [&](std::size_t i) {
+          if (i == f.size()) {
+            best = std::min(best, cost_of(f));
+            return;
+          }
+          for (int c = 0; c < 5; ++c) {
+            f[i] = c;
+            enumerate(i + 1);
+          }
+        };
+        enumerate(0);
+        ClockPlan plan = ClockPlan::uniform(sequence.size(), 1, 0);
+        plan_sequence_viterbi(sequence, program, costs, lambda, plan);
+        std::vector<int> chosen(plan.task_clock.begin(), plan.task_clock.end());
+        EXPECT_NEAR(cost_of(chosen), best, 1e-9 * best)
+            << "lambda " << lambda << " tau " << tau << " slew " << slew;
+      }
 }
 
 TEST(DvfsPolicies, SavingsOrderKernelPhasePassAndEachWithinItsBudget) {
@@ -144,6 +151,10 @@ TEST(SyncIdle, SavingIsWaitTimeTimesThePowerDifference) {
                     "policies: [static, {sync-idle: {idle_clock: 345 MHz, hold: 0 s}}]\ntrace: full\n"));
   s.gpu.power.comm_activity = 0;
   s.gpu.power.comm_memory_utilisation = 0;
+  // Instantaneous means no voltage ramp either, and a limit that never binds keeps the busy clocks alike
+  // (a GPU that idles cooler may otherwise hold a higher clock in its next window).
+  s.gpu.voltage_slew_v_per_s = 0;
+  s.power_cap_w = 1e6;
   const auto traced = test::run_traced(s);
   const RunResult& r = traced->result;
   const PolicyResult& base = r.policies[0];

@@ -54,6 +54,12 @@ struct GpuEnergy {
   double watts = 0;
   double memory_w = 0;
   double clock_mhz = 0;  // for the power trace
+  // For the power-limit controller: whether the present piece runs at the controller's ceiling (its clock
+  // follows the limit) and its α; over those pieces ∫dt, ∫α dt and the memory energy, over the others
+  // (held below the ceiling by a planned clock) the energy.
+  bool governed = false;
+  double activity = 0;
+  double governed_s = 0, governed_activity_s = 0, governed_memory_j = 0, free_j = 0;
   double energy_j = 0;
   double busy_j = 0;
   double wait_j = 0;
@@ -77,16 +83,27 @@ class EnergyMeter {
     const double memory = s.memory_w * seconds;
     s.energy_j += joules;
     s.memory_j += memory;
+    if (s.governed) {
+      s.governed_s += seconds;
+      s.governed_activity_s += s.activity * seconds;
+      s.governed_memory_j += memory;
+    } else {
+      s.free_j += joules;
+    }
     (busy ? s.busy_j : s.wait_j) += joules - memory;
     peak_w_ = std::max(peak_w_, s.watts);
     if (listener_) listener_->power({g, to_seconds(s.since), to_seconds(now), s.watts, s.clock_mhz});
     s.since = now;
   }
-  // The power the GPU draws from its last update on, at a clock.
-  static void set_power(GpuEnergy& s, const PowerDraw& draw, double clock_mhz) {
+  // The power the GPU draws from its last update on, at a clock and an activity α; governed if that clock
+  // is the power controller's ceiling.
+  static void set_power(GpuEnergy& s, const PowerDraw& draw, double clock_mhz, double activity,
+                        bool governed) {
     s.watts = draw.total_w;
     s.memory_w = draw.memory_w;
     s.clock_mhz = clock_mhz;
+    s.activity = activity;
+    s.governed = governed;
   }
 
   // Charges the GPU's energy since its last charge to `slot`, times the GPUs it stands for.

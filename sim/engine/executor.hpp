@@ -6,6 +6,7 @@
 //   SimTime Handler::start(TaskId, SimTime now)   -> the task's duration (>= 0), or kDeferred
 //   void    Handler::finish(TaskId, SimTime now)
 //   void    Handler::wakeup(SimTime now)          (optional) called at times asked for with wake_at()
+//   void    Handler::begin_run(SimTime now)       (optional) called as a run starts, to ask for wakeups
 // A deferred task's end is not known when it starts (a flow whose rate changes as others come and go);
 // the handler ends it later with complete(), typically from wakeup().
 // Determinism: completions at equal times are processed in task-id order (event_queue.hpp), and tasks
@@ -59,7 +60,7 @@ class Executor {
     if (start > 0)
       queue_.push(start, kStartMarker);  // lifts the queue's clock to the start time
     else
-      begin(graph, arrive, start);
+      begin(graph, handler, arrive, start);
 
     // Stops at the last task's end: what may be left are wakeups the handler no longer needs, and
     // serving them would move the handler's clock past the end of the run.
@@ -67,7 +68,7 @@ class Executor {
       const auto event = queue_.pop();
       ++stats.events;
       if (event.payload == kStartMarker) {
-        begin(graph, arrive, event.time);
+        begin(graph, handler, arrive, event.time);
         continue;
       }
       if (event.payload == kWakeup) {
@@ -93,8 +94,9 @@ class Executor {
   static constexpr TaskId kWakeup = ~TaskId{0} - 1;
   static constexpr TaskId kStartMarker = ~TaskId{0};
 
-  template <class Arrive>
-  void begin(const TaskGraph& graph, Arrive& arrive, SimTime now) {
+  template <class Handler, class Arrive>
+  void begin(const TaskGraph& graph, Handler& handler, Arrive& arrive, SimTime now) {
+    if constexpr (requires { handler.begin_run(now); }) handler.begin_run(now);
     // Every task sits on at least one stream (the builder enforces it), so each stream's head gets one
     // arrival and the rest follow from completions.
     for (StreamId s = 0; s < graph.stream_count(); ++s) {

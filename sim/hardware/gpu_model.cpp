@@ -22,7 +22,7 @@ KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   const GpuProfile& p = *profile_;
   const KernelEfficiency& e = p.efficiency;
   const double t_compute =
-      work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.clock_max_mhz);
+      work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.peak_clock_mhz);
   const double t_memory = work.bytes / (e.memory * p.memory_bandwidth_bps);
   const double t_body = std::max(t_compute, t_memory);
   KernelRun run;
@@ -31,8 +31,9 @@ KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   if (t_body > 0) {
     const double kind_activity = work.kind == KernelKind::TensorGemm ? e.tensor_activity : e.vector_activity;
     const double wait = p.power.wait_activity;
-    run.activity = wait + (kind_activity - wait) * (t_compute / t_body);
     run.memory_utilisation = work.bytes / (t_body * p.memory_bandwidth_bps);
+    run.activity = wait + (kind_activity - wait) * (t_compute / t_body) +
+                   p.power.memory_activity * run.memory_utilisation;
   } else {
     run.activity = p.power.wait_activity;
   }
@@ -67,6 +68,13 @@ KernelRun GpuModel::duty_cycled(KernelRun run, double cap_w, double overlap_acti
   run.activity *= x;
   run.memory_utilisation *= x;
   return run;
+}
+
+SimTime GpuModel::transition_ns(double from_mhz, double to_mhz) const {
+  if (from_mhz == to_mhz) return 0;
+  const double rise = std::max(0.0, power_.voltage_v(to_mhz) - power_.voltage_v(from_mhz));
+  const double slew = profile_->voltage_slew_v_per_s;
+  return profile_->clock_transition_ns + (slew > 0 ? seconds_to_time(rise / slew) : 0);
 }
 
 double GpuModel::capped_wait_clock_at(double requested_mhz, double cap_w, double overlap_activity,

@@ -54,6 +54,12 @@ class GpuModel {
   double capped_wait_clock_at(double requested_mhz, double cap_w, double overlap_activity = 0,
                               double overlap_memory = 0) const;
 
+  // How long a clock change from one clock to another takes; the GPU keeps working at the old clock
+  // meanwhile. τ_0 to relock, plus the time to raise the voltage when the new clock needs more
+  // (S88: the target clock matters more than the initial one; a lower clock does not wait for the
+  // voltage to fall).
+  SimTime transition_ns(double from_mhz, double to_mhz) const;
+
  private:
   KernelRun duty_cycled(KernelRun run, double cap_w, double overlap_activity, double overlap_memory) const;
 

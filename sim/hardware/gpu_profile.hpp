@@ -17,11 +17,14 @@ struct VfPoint {
 
 // Coefficients of P(f) = P_base + k_leak·V(f) + α·C_eff·V(f)²·f + β·P_mem (docs/physics.md).
 struct PowerCoefficients {
-  double base_w = 0;                   // board, fans, HBM refresh: independent of the SM clock
-  double leakage_w_per_v = 0;          // k_leak: static leakage, taken as linear in V over the DVFS range
-  double dynamic_w_per_v2_ghz = 0;     // C_eff: switching power of a dense tensor GEMM (α = 1) per V²·GHz
-  double memory_w = 0;                 // P_mem: HBM interface power at full bandwidth (β = 1)
-  double wait_activity = 0;            // α of a GPU spinning in a synchronisation wait at its current clock
+  double base_w = 0;                // board, fans, HBM refresh: independent of the SM clock
+  double leakage_w_per_v = 0;       // k_leak: static leakage, taken as linear in V over the DVFS range
+  double dynamic_w_per_v2_ghz = 0;  // C_eff: switching power of a dense tensor GEMM (α = 1) per V²·GHz
+  double memory_w = 0;              // P_mem: HBM interface power at full bandwidth (β = 1)
+  double wait_activity = 0;         // α of a GPU spinning in a synchronisation wait at its current clock
+  // α per unit of memory utilisation: moving data keeps the SMs' load/store units, L2 and crossbar
+  // switching in the SM clock domain, so memory-bound work's power follows V²f too (docs/physics.md).
+  double memory_activity = 0;
   double comm_activity = 0;            // α added by communication kernels (NCCL uses a few SMs)
   double comm_memory_utilisation = 0;  // β added by communication kernels (copying through HBM)
 };
@@ -49,12 +52,21 @@ struct GpuProfile {
 
   double clock_min_mhz = 0;
   double clock_max_mhz = 0;
+  double peak_clock_mhz = 0;  // the clock the datasheet's peak rates assume (H100: 1830 MHz, below the top)
+  // The clock a dense GEMM on realistic data holds at TDP: its demand at the top clock exceeds TDP, so the
+  // power limit brings it down (S85, S96). The TDP anchor of the power model.
+  double gemm_sustained_clock_mhz = 0;
   double clock_step_mhz = 0;
-  SimTime clock_transition_ns = 0;
-  std::vector<VfPoint> vf_table;  // piecewise linear, clocks ascending
+  SimTime clock_transition_ns = 0;  // a clock change at one voltage (PLL relock), τ_0
+  double voltage_slew_v_per_s = 0;  // how fast the regulator raises the voltage for a higher clock
+  std::vector<VfPoint> vf_table;    // piecewise linear, clocks ascending
 
   double tdp_w = 0;
   double min_power_cap_w = 0;
+  // The power limit's controller: one clock ceiling per window, from the last window's average, aimed a
+  // guard band below the limit (docs/physics.md).
+  SimTime control_window_ns = 0;
+  double control_guard = 0;
   double idle_w = 0;       // measured, at clock_min: the anchor the coefficients reproduce
   double comm_wait_w = 0;  // measured or estimated, blocked in a collective at clock_max
   PowerCoefficients power;

@@ -30,13 +30,13 @@ class PowerModel {
 
   double voltage_v(double clock_mhz) const;
   PowerTerms terms(double clock_mhz) const;
-  // The law itself, the only place it is written: activity α relative to a dense tensor GEMM, memory
-  // utilisation β of peak bandwidth (both ≥ 0; concurrent work adds up and saturates at 1), and a chip's
-  // power factor (per-GPU variation).
+  // The law itself, the only place it is written: activity α relative to a dense tensor GEMM's compute
+  // (≥ 0; concurrent work adds up), memory utilisation β of peak bandwidth (saturating at 1), and a
+  // chip's power factor (per-GPU variation).
   static PowerDraw draw(const PowerTerms& terms, double activity, double memory_utilisation,
                         double scale = 1.0) {
-    const double alpha = std::min(activity, 1.0);
-    const double beta = std::min(memory_utilisation, 1.0);
+    const double alpha = activity;  // a GEMM moving data, with NCCL beside it, toggles more than a GEMM alone
+    const double beta = std::min(memory_utilisation, 1.0);  // no more bytes than the bandwidth
     PowerDraw d;
     d.memory_w = beta * terms.memory_w * scale;
     d.total_w = (terms.static_w + alpha * terms.dynamic_w) * scale + d.memory_w;

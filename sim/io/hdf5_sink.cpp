@@ -241,6 +241,7 @@ void write_steps(hid_t policy, const PolicyResult& p) {
                {"host_j", HOFFSET(StepRecord, host_j), H5T_NATIVE_DOUBLE},
                {"avg_power_w", HOFFSET(StepRecord, avg_power_w), H5T_NATIVE_DOUBLE},
                {"peak_gpu_power_w", HOFFSET(StepRecord, peak_gpu_power_w), H5T_NATIVE_DOUBLE},
+               {"peak_window_power_w", HOFFSET(StepRecord, peak_window_power_w), H5T_NATIVE_DOUBLE},
                {"events", HOFFSET(StepRecord, events), H5T_NATIVE_UINT64},
                {"clock_changes", HOFFSET(StepRecord, clock_changes), H5T_NATIVE_UINT64}});
 }

@@ -82,6 +82,8 @@ constexpr ParamSpec kComputeSpecs[] = {
     quantity("tensor_tf32", Dimension::FlopRate, "TF32 tensor-core peak", derived("0: not supported"), 0,
              1e18),
     quantity("vector_fp32", Dimension::FlopRate, "FP32 non-tensor peak", kRequired, 1e9, 1e18),
+    quantity("peak_clock", Dimension::Frequency, "the SM clock the peak rates assume", derived("clocks.max"),
+             1e6, 1e10),
 };
 constexpr ParamSpec kMemorySpecs[] = {
     quantity("capacity", Dimension::Bytes, "HBM capacity", kRequired, 1e9, 1e13),
@@ -98,7 +100,12 @@ constexpr ParamSpec kClockSpecs[] = {
     quantity("min", Dimension::Frequency, "lowest SM clock", kRequired, 1e6, 1e10),
     quantity("max", Dimension::Frequency, "highest SM clock", kRequired, 1e6, 1e10),
     quantity("step", Dimension::Frequency, "distance between supported clocks", kRequired, 1e5, 1e9),
-    quantity("transition_latency", Dimension::Time, "time a clock change stalls the GPU", kRequired, 0, 10),
+    quantity("transition_latency", Dimension::Time,
+             "time a clock change takes at one voltage; the GPU keeps working at the old clock meanwhile",
+             kRequired, 0, 10),
+    number("voltage_slew",
+           "how fast the voltage rises for a higher clock, in volts per second (regulators: mV per µs)", 5000,
+           1, 1e6),
 };
 constexpr ParamSpec kVfSpecs[] = {
     quantity("clock", Dimension::Frequency, "SM clock", kRequired, 1e6, 1e10),
@@ -114,6 +121,13 @@ constexpr ParamSpec kPowerSpecs[] = {
            PowerAnchors{}.leakage_share_of_idle, 0, 0.95),
     number("gemm_memory_utilisation", "HBM utilisation of a large GEMM",
            PowerAnchors{}.gemm_memory_utilisation, 0, 1),
+    quantity("gemm_sustained_clock", Dimension::Frequency,
+             "the clock a dense GEMM on realistic data holds at TDP (the power model's TDP anchor)",
+             derived("0.90 x compute.peak_clock (S85: 0.87 on random data, S96: 0.93 under HPL)"), 1e6, 1e10),
+    number("memory_activity", "SM/L2 activity per unit of memory utilisation (S39)", 0.27, 0, 2),
+    quantity("control_window", Dimension::Time, "the power limit controller's averaging window", 10e-3, 1e-4,
+             10),
+    number("control_guard", "share of the limit the controller keeps in reserve", 0.03, 0, 0.5),
     number("comm_activity", "SM activity added by NCCL kernels", 0.1, 0, 1),
     number("comm_memory_utilisation", "HBM utilisation added by NCCL kernels", 0.3, 0, 1),
 };
@@ -212,6 +226,7 @@ void read_compute(MapReader& r, GpuProfile& p) {
   peak(Precision::BF16, "tensor_bf16");
   peak(Precision::TF32, "tensor_tf32");
   p.vector_peak_flops = compute.quantity("vector_fp32");
+  p.peak_clock_mhz = compute.quantity_or("peak_clock", 0.0) * 1e-6;
   p.tensor_peak_flops[static_cast<std::size_t>(Precision::FP32)] = p.vector_peak_flops;
 }
 
@@ -225,6 +240,7 @@ void read_clocks(MapReader& r, GpuProfile& p) {
   p.clock_max_mhz = clocks.quantity("max") * 1e-6;
   p.clock_step_mhz = clocks.quantity("step") * 1e-6;
   p.clock_transition_ns = seconds_to_time(clocks.quantity("transition_latency"));
+  p.voltage_slew_v_per_s = clocks.number("voltage_slew");
   if (p.clock_max_mhz <= p.clock_min_mhz)
     clocks.error("max", "clocks.max must exceed clocks.min");
   else if (p.clock_step_mhz > 0 && !p.supports_clock(p.clock_max_mhz))
@@ -280,6 +296,7 @@ GpuProfile read_gpu_profile(const YAML::Node& root, Diagnostics& d) {
   MapReader link(r.node("interconnect"), "interconnect", kInterconnectSpecs, d, r.map_mark());
   p.nvlink_bandwidth_bps = link.quantity("nvlink") / 2.0;
   read_clocks(r, p);
+  if (p.peak_clock_mhz <= 0) p.peak_clock_mhz = p.clock_max_mhz;
   read_voltage_frequency(r, p);
   MapReader power(r.node("power"), "power", kPowerSpecs, d, r.map_mark());
   p.tdp_w = power.quantity("tdp");
@@ -290,6 +307,14 @@ GpuProfile read_gpu_profile(const YAML::Node& root, Diagnostics& d) {
   anchors.gemm_memory_utilisation = power.number("gemm_memory_utilisation");
   p.power.comm_activity = power.number("comm_activity");
   p.power.comm_memory_utilisation = power.number("comm_memory_utilisation");
+  p.power.memory_activity = power.number("memory_activity");
+  p.control_window_ns = seconds_to_time(power.quantity("control_window"));
+  p.control_guard = power.number("control_guard");
+  p.gemm_sustained_clock_mhz = power.quantity_or("gemm_sustained_clock", 0.0) * 1e-6;
+  if (p.gemm_sustained_clock_mhz <= 0 && p.clock_step_mhz > 0)
+    p.gemm_sustained_clock_mhz = p.snap_clock(0.9 * p.peak_clock_mhz);
+  if (p.gemm_sustained_clock_mhz > p.clock_max_mhz || p.gemm_sustained_clock_mhz < p.clock_min_mhz)
+    power.error("gemm_sustained_clock", "power.gemm_sustained_clock must lie within the clock range");
   if (p.min_power_cap_w > p.tdp_w)
     power.error("min_cap", "power.min_cap (" + std::to_string(p.min_power_cap_w) +
                                " W) is above power.tdp (" + std::to_string(p.tdp_w) +

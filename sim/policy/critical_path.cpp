@@ -13,13 +13,15 @@
 //  3. Reverse pass from the deadline D: a unit's latest finish LF(u) is the least latest start of its
 //     successors; a block takes the clock f minimising E_u(f) − (1 − m)·n_u·P_wait·t_u(f) (its n_u GPUs
 //     would otherwise wait that time; m ≥ 0 prices slack so that it spreads over a chain, m ∈ {0, ½, 1, 2}
-//     tried) among those with ES(u) + t_u(f) + 2τ ≤ LF(u) (τ the clock-transition latency,
-//     paid entering and leaving the block). Predecessors are planned later against LS(u) = LF(u) − t_u(f), so
-//     every unit still finishes by its LF when all run as early as they can: the step ends by D.
+//     tried) among those with ES(u) + t_u(f) + τ(top, f) + τ(f, top) ≤ LF(u) (τ the simulation's
+//     clock-transition latency, paid entering and leaving the block). Predecessors are planned later against
+//     LS(u) = LF(u) − t_u(f), so every unit still finishes by its LF when all run as early as they can: the
+//     step ends by D.
 //  4. The plan is simulated; the block model may differ from the task-level schedule (a collective that
 //     follows a layer inside a block is modelled as following the block), so if the step came out longer
-//     than allowed, D is pulled in by the excess and the plan redone (at most a few times), and if
-//     it still is, static clocks are kept: the policy never lengthens the iteration beyond its budget.
+//     than allowed, D is pulled in by the excess (4× deeper each retry) and the plan redone (at most a few
+//     times), and if it still is, static clocks are kept: the policy never lengthens the iteration beyond its
+//     budget.
 #include <algorithm>
 #include <limits>
 #include <span>
@@ -174,6 +176,7 @@ struct UnitCosts {
   int clocks = 0;
   std::vector<double> time, energy;  // [unit · clocks + clock]
   std::vector<double> gpus;
+  std::vector<double> round_trip_s;  // per clock f: τ(top → f) + τ(f → top), into a block and out of it
   double duration(std::size_t unit, int clock) const { return time[unit * clocks + clock]; }
 };
 UnitCosts unit_costs(const PlanningContext& context, const Units& units, const Predecessors& preds,
@@ -185,6 +188,12 @@ UnitCosts unit_costs(const PlanningContext& context, const Units& units, const P
   c.time.assign(n * static_cast<std::size_t>(c.clocks), 0.0);
   c.energy.assign(c.time.size(), 0.0);
   c.gpus.assign(n, 0.0);
+  const auto top = static_cast<ClockIndex>(c.clocks - 1);
+  for (int f = 0; f < c.clocks; ++f) {
+    const auto clock = static_cast<ClockIndex>(f);
+    c.round_trip_s.push_back(f == top ? 0.0
+                                      : costs.transition_s(top, clock) + costs.transition_s(clock, top));
+  }
   std::vector<double> finish(program.tasks.size(), 0.0);
   std::vector<std::uint32_t> seen_gpus;
   for (std::size_t v = 0; v < n; ++v) {
@@ -197,8 +206,8 @@ UnitCosts unit_costs(const PlanningContext& context, const Units& units, const P
         c.gpus[v] += program.gpu_multiplicity[gpu];
       }
       for (int f = 0; f < c.clocks; ++f)
-        c.energy[v * c.clocks + f] += costs.at(program.tasks[t].index, static_cast<ClockIndex>(f)).energy_j *
-                                      program.gpu_multiplicity[gpu];
+        c.energy[v * c.clocks + f] +=
+            costs.for_task(t, static_cast<ClockIndex>(f)).energy_j * program.gpu_multiplicity[gpu];
     }
     for (int f = 0; f < c.clocks; ++f) {
       double longest = 0;
@@ -208,7 +217,7 @@ UnitCosts unit_costs(const PlanningContext& context, const Units& units, const P
           if (units.of_task[p] == v) start = std::max(start, finish[p]);
         const StepTask& task = program.tasks[t];
         const double d = task.type == TaskType::Kernel
-                             ? costs.at(task.index, static_cast<ClockIndex>(f)).time_s *
+                             ? costs.for_task(t, static_cast<ClockIndex>(f)).time_s *
                                    (context.gpu_time_factor.empty() ? 1.0 : context.gpu_time_factor[task.gpu])
                              : to_seconds(context.collective_time[task.index]);
         finish[t] = start + d;
@@ -236,18 +245,17 @@ double earliest_starts(const OrderedUnits& o, const UnitCosts& costs, int top,
 }
 
 // The reverse pass from the deadline: each block takes the clock minimising E + (price − 1)·P_wait·n·t
-// that still finishes by its latest finish with 2τ for the transitions in and out. Counts the blocks
-// slowed.
+// that still finishes by its latest finish with τ(top, f) + τ(f, top) for the transitions in and out. Counts
+// the blocks slowed.
 ClockPlan assign_clocks(const PlanningContext& context, const OrderedUnits& o, const UnitCosts& costs,
                         const std::vector<double>& earliest, double deadline, double time_w_per_gpu,
                         int& slowed) {
   const Units& units = o.units();
   const UnitGraph& graph = units.graph;
   const int top = top_clock(context.gpu), clocks = costs.clocks;
-  const double transition_s = to_seconds(context.gpu.profile().clock_transition_ns);
   std::vector<double> latest_start(units.block_kernels.size(), deadline);
   // A GPU that goes idle moves at once to its next kernel's clock, so the transition out of a slowed
-  // block overlaps whatever the next unit waits for (the 2τ charged to the block covers it anyway).
+  // block overlaps whatever the next unit waits for (the round trip charged to the block covers it anyway).
   ClockPlan plan = max_clock_plan(context.gpu, context.program);
   plan.wait_hold = ClockPlan::kNextKernelClock;
   slowed = 0;
@@ -261,7 +269,7 @@ ClockPlan assign_clocks(const PlanningContext& context, const OrderedUnits& o, c
       double lowest = costs.energy[v * clocks + top] + time_w * costs.duration(v, top);
       for (int f = 0; f < top; ++f) {
         const double cost = costs.energy[v * clocks + f] + time_w * costs.duration(v, f);
-        if (cost < lowest && earliest[v] + costs.duration(v, f) + 2 * transition_s <= latest_finish) {
+        if (cost < lowest && earliest[v] + costs.duration(v, f) + costs.round_trip_s[f] <= latest_finish) {
           lowest = cost;
           chosen = f;
         }
@@ -271,7 +279,7 @@ ClockPlan assign_clocks(const PlanningContext& context, const OrderedUnits& o, c
         for (TaskId t : units.block_kernels[v]) plan.task_clock[t] = static_cast<ClockIndex>(chosen);
       }
     }
-    latest_start[v] = latest_finish - costs.duration(v, chosen) - (chosen != top ? 2 * transition_s : 0.0);
+    latest_start[v] = latest_finish - costs.duration(v, chosen) - costs.round_trip_s[chosen];
   }
   return plan;
 }
@@ -284,8 +292,8 @@ class CriticalPathPolicy final : public Policy {
     const Predecessors preds(context.program.graph);
     OrderedUnits units;
     order_units(context, preds, units);
-    const UnitCosts costs =
-        unit_costs(context, units.units(), preds, KernelCostTable(context.gpu, context.program));
+    const UnitCosts costs = unit_costs(context, units.units(), preds,
+                                       KernelCostTable(context.gpu, context.program, context.task_ceiling));
     std::vector<double> earliest;
     const double makespan = earliest_starts(units, costs, top_clock(context.gpu), earliest);
     const double wait_w = context.gpu.power().wait(context.gpu.profile().clock_max_mhz).total_w;
@@ -305,7 +313,9 @@ class CriticalPathPolicy final : public Policy {
         const StepOutcome o = best.consider(plan);
         if (best.outcome().energy_j < before) best_slowed = slowed;
         if (o.time <= best.limit()) break;
-        deadline -= to_seconds(o.time - best.limit());
+        // The excess comes back smaller than the cut when the controller's ceilings moved with the plan:
+        // each retry cuts four times deeper.
+        deadline -= to_seconds(o.time - best.limit()) * static_cast<double>(1 << (2 * attempt));
       }
     }
     try_low_wait_clock(best, context.gpu);

@@ -2,10 +2,12 @@
 // the step time staying within (1 + budget)·T_static.
 //
 // Relaxed with a Lagrange multiplier λ (W): minimise Σ_k [E_k(f_k) + λ·t_k(f_k)]. Without clock
-// transitions this separates into one argmin per kernel. A transition costs the profile's latency τ, a
-// stall at the new kernel's power P_k(f), so on each GPU's kernel sequence the cost of switching into
-// clock f before kernel k is τ·(λ + P_k(f)); the exact minimum over the sequence is a shortest path
-// through (kernel, clock) states (Viterbi): D_k(f) = c_k(f) + min(D_{k−1}(f), min_g D_{k−1}(g) + s_k(f)).
+// transitions this separates into one argmin per kernel. A transition from g to f takes τ(g, f) (the
+// simulation's model: a relock, plus the voltage rise to a higher clock); the planner charges it as a
+// stall at the new kernel's power P_k(f), an upper bound on its cost (the GPU keeps working at the old
+// clock meanwhile), so on each GPU's kernel sequence the cost of switching into f from g before kernel k
+// is s_k(g, f) = τ(g, f)·(λ + P_k(f)); the exact minimum over the sequence is a shortest path through
+// (kernel, clock) states (Viterbi): D_k(f) = c_k(f) + min(D_{k−1}(f), min_g D_{k−1}(g) + s_k(g, f)).
 // That groups kernels where switching does not pay. λ is bisected until the simulated step meets the
 // budget (plan_search.hpp). The phase- and pass-level plans are kernel-level plans too and seed the
 // search, so at equal budget it never saves less than they do.
@@ -28,29 +30,54 @@ constexpr ParamSpec kParameters[] = {
 
 }  // namespace
 
-// Minimises Σ c_k(f_k) + Σ [f_k ≠ f_{k−1}]·s_k(f_k) over one sequence and writes the clocks into plan.
+// Minimises Σ c_k(f_k) + Σ [f_k ≠ f_{k−1}]·s_k(f_{k−1}, f_k) over one sequence and writes the clocks into
+// plan. The switch into f from g is searched outward from f in both directions and stops once no clock
+// farther out can beat the best: τ(g, f) never falls as g moves away from f (a relock, plus a voltage
+// rise that grows with the distance below f), and prefix and suffix minima bound D_{k−1} beyond.
 void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgram& program,
-                           const KernelCostTable& costs, double lambda, double transition_s,
-                           ClockPlan& plan) {
+                           const KernelCostTable& costs, double lambda, ClockPlan& plan) {
   const auto clocks = static_cast<std::size_t>(costs.clocks());
-  const std::size_t words = (clocks + 63) / 64;
-  std::vector<std::uint64_t> stayed(sequence.size() * words, 0);  // bit f: D_k(f) came from D_{k−1}(f)
-  std::vector<ClockIndex> switched_from(sequence.size(), 0);      // argmin_g D_{k−1}(g)
-  std::vector<double> previous(clocks, 0.0), current(clocks);
+  std::vector<ClockIndex> came_from(sequence.size() * clocks, 0);  // the clock of kernel k−1 on the best path
+  std::vector<double> previous(clocks, 0.0), current(clocks), below(clocks), above(clocks);
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const StepTask& task = program.tasks[sequence[i]];
     const double m = program.gpu_multiplicity[task.gpu];
-    std::size_t argmin = 0;
-    for (std::size_t f = 1; f < clocks; ++f)
-      if (previous[f] < previous[argmin]) argmin = f;
-    switched_from[i] = static_cast<ClockIndex>(argmin);
+    // below[g] = min D_{k−1} over clocks ≤ g, above[g] over clocks ≥ g.
+    for (std::size_t g = 0; g < clocks; ++g)
+      below[g] = g == 0 ? previous[0] : std::min(below[g - 1], previous[g]);
+    for (std::size_t g = clocks; g-- > 0;)
+      above[g] = g + 1 == clocks ? previous[g] : std::min(above[g + 1], previous[g]);
     for (std::size_t f = 0; f < clocks; ++f) {
-      const KernelCost& c = costs.at(task.index, static_cast<ClockIndex>(f));
+      const KernelCost& c = costs.for_task(sequence[i], static_cast<ClockIndex>(f));
       const double own = m * (c.energy_j + lambda * c.time_s);
-      const double switch_in = previous[argmin] + m * transition_s * (lambda + c.power_w());
-      const bool stay = i == 0 || previous[f] <= switch_in;
-      current[f] = own + (i == 0 ? 0.0 : stay ? previous[f] : switch_in);
-      if (stay) stayed[i * words + f / 64] |= std::uint64_t{1} << (f % 64);
+      if (i == 0) {
+        current[f] = own;
+        came_from[f] = static_cast<ClockIndex>(f);
+        continue;
+      }
+      const double per_second = m * (lambda + c.power_w());  // a transition stalls the kernel at f
+      double best = previous[f];
+      auto from = static_cast<ClockIndex>(f);
+      for (std::size_t g = f; g-- > 0;) {
+        const double tau =
+            per_second * costs.transition_s(static_cast<ClockIndex>(g), static_cast<ClockIndex>(f));
+        if (below[g] + tau >= best) break;
+        if (previous[g] + tau < best) {
+          best = previous[g] + tau;
+          from = static_cast<ClockIndex>(g);
+        }
+      }
+      for (std::size_t g = f + 1; g < clocks; ++g) {
+        const double tau =
+            per_second * costs.transition_s(static_cast<ClockIndex>(g), static_cast<ClockIndex>(f));
+        if (above[g] + tau >= best) break;
+        if (previous[g] + tau < best) {
+          best = previous[g] + tau;
+          from = static_cast<ClockIndex>(g);
+        }
+      }
+      current[f] = own + best;
+      came_from[i * clocks + f] = from;
     }
     std::swap(previous, current);
   }
@@ -59,7 +86,7 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
     if (previous[g] < previous[f]) f = g;
   for (std::size_t i = sequence.size(); i-- > 0;) {
     plan.task_clock[sequence[i]] = static_cast<ClockIndex>(f);
-    if (!(stayed[i * words + f / 64] >> (f % 64) & 1)) f = switched_from[i];
+    f = came_from[i * clocks + f];
   }
 }
 
@@ -69,15 +96,14 @@ class KernelDvfsPolicy final : public Policy {
  public:
   explicit KernelDvfsPolicy(double budget) : budget_(budget) {}
   ClockPlan plan(const PlanningContext& context) const override {
-    const KernelCostTable costs(context.gpu, context.program);
+    const KernelCostTable costs(context.gpu, context.program, context.task_ceiling);
     BestPlan best = phase_dvfs_search(context, costs, budget_);
     const auto sequences = gpu_kernel_sequences(context.program);
-    const double transition_s = to_seconds(context.gpu.profile().clock_transition_ns);
     const double lambda = search_lambda(best, [&](double lambda) {
       ClockPlan plan = max_clock_plan(context.gpu, context.program);
       for (const auto& seq : sequences) {
         check_stop();
-        plan_sequence_viterbi(seq, context.program, costs, lambda, transition_s, plan);
+        plan_sequence_viterbi(seq, context.program, costs, lambda, plan);
       }
       plan.wait_hold = ClockPlan::kNextKernelClock;
       return plan;

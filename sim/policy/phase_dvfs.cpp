@@ -29,7 +29,8 @@ class PhaseDvfsPolicy final : public Policy {
  public:
   explicit PhaseDvfsPolicy(double budget) : budget_(budget) {}
   ClockPlan plan(const PlanningContext& context) const override {
-    BestPlan best = phase_dvfs_search(context, KernelCostTable(context.gpu, context.program), budget_);
+    BestPlan best = phase_dvfs_search(
+        context, KernelCostTable(context.gpu, context.program, context.task_ceiling), budget_);
     ClockPlan plan = best.plan();
     plan.notes.emplace_back("slowdown_budget", budget_);
     plan.notes.emplace_back("plans_simulated", best.evaluations());
@@ -51,12 +52,13 @@ BestPlan phase_dvfs_search(const PlanningContext& context, const KernelCostTable
     energy[phase].assign(static_cast<std::size_t>(clocks), 0.0);
     time[phase].assign(static_cast<std::size_t>(clocks), 0.0);
   }
-  for (const StepTask& task : program.tasks) {
+  for (TaskId t = 0; t < program.tasks.size(); ++t) {
+    const StepTask& task = program.tasks[t];
     if (task.type != TaskType::Kernel) continue;
     const int phase = is_gemm(program.kernels[task.index]) ? 0 : 1;
     const double m = program.gpu_multiplicity[task.gpu];
     for (int f = 0; f < clocks; ++f) {
-      const KernelCost& c = costs.at(task.index, static_cast<ClockIndex>(f));
+      const KernelCost& c = costs.for_task(t, static_cast<ClockIndex>(f));
       energy[phase][static_cast<std::size_t>(f)] += m * c.energy_j;
       time[phase][static_cast<std::size_t>(f)] += m * c.time_s;
     }

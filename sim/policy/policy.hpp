@@ -37,6 +37,8 @@ struct PlanningContext {
   // Per simulated GPU: the factor on its kernel times in the steady state (variation, stragglers); empty
   // when all GPUs are alike.
   std::span<const double> gpu_time_factor = {};
+  // Per task: the clock the power controller allowed each kernel in the static step (KernelCostTable).
+  std::span<const ClockIndex> task_ceiling = {};
 };
 
 struct ConfigurationOutcome {

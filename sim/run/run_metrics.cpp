@@ -21,6 +21,7 @@ constexpr MetricField kFields[] = {
     {"avg_power_w", "W", &M::avg_power_w},
     {"avg_gpu_power_w", "W", &M::avg_gpu_power_w},
     {"peak_gpu_power_w", "W", &M::peak_gpu_power_w},
+    {"peak_window_power_w", "W", &M::peak_window_power_w},
     {"gpu_hours", "h", &M::gpu_hours},
     {"mfu", "1", &M::mfu},
     {"hardware_tflops_per_gpu", "TFLOP/s", &M::hardware_tflops_per_gpu},

@@ -20,10 +20,11 @@ struct RunMetrics {
   double energy_memory_j = 0;
   double energy_network_j = 0;
   double energy_host_j = 0;
-  double facility_energy_j = 0;  // × PUE
-  double avg_power_w = 0;        // cluster, steady step
-  double avg_gpu_power_w = 0;    // per GPU, steady step
-  double peak_gpu_power_w = 0;
+  double facility_energy_j = 0;    // × PUE
+  double avg_power_w = 0;          // cluster, steady step
+  double avg_gpu_power_w = 0;      // per GPU, steady step
+  double peak_gpu_power_w = 0;     // instantaneous, any GPU
+  double peak_window_power_w = 0;  // any GPU's average over one power-control window
   double gpu_hours = 0;
   double mfu = 0;
   double hardware_tflops_per_gpu = 0;  // every GEMM executed, recomputation included

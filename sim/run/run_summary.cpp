@@ -118,7 +118,10 @@ RunMetrics summarise(const Scenario& s, const StepProgram& program, const GpuMod
   m.facility_energy_j = run.energy_j * s.pue;
   m.avg_power_w = steady.avg_power_w;
   m.avg_gpu_power_w = steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.total_gpus) : 0.0;
-  for (const StepRecord& st : steps) m.peak_gpu_power_w = std::max(m.peak_gpu_power_w, st.peak_gpu_power_w);
+  for (const StepRecord& st : steps) {
+    m.peak_gpu_power_w = std::max(m.peak_gpu_power_w, st.peak_gpu_power_w);
+    m.peak_window_power_w = std::max(m.peak_window_power_w, st.peak_window_power_w);
+  }
   m.gpu_hours = run.time_s * program.total_gpus / 3600.0;
   m.mfu = program.model_flops_per_step * per_second / (gpus * peak_flops);
   m.hardware_tflops_per_gpu = program.executed_gemm_flops_per_step * per_second / program.total_gpus / 1e12;

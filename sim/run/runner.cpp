@@ -92,10 +92,13 @@ Issues check_policies(const Scenario& s) {
 
 namespace {
 
-StepOutcome simulate_one(StepSimulator& sim, const ClockPlan& plan) {
+// A plan's outcome is its last simulated step, as the run reports it: the power controller carries its
+// state from step to step, so the first step from a reset is not yet the steady one.
+StepOutcome simulate_plan(StepSimulator& sim, const ClockPlan& plan, int steps) {
   check_stop();
   sim.reset(plan);
-  const StepRecord r = sim.run_step();
+  StepRecord r;
+  for (int i = 0; i < steps; ++i) r = sim.run_step();
   return StepOutcome{seconds_to_time(r.time_s), r.energy_j};
 }
 
@@ -114,7 +117,7 @@ class ConfigurationCache {
     o.feasible = o.why.empty();
     if (o.feasible) {
       ScenarioSimulation sim(variant);
-      o.step = simulate_one(sim.sim, max_clock_plan(sim.gpu, sim.program));
+      o.step = simulate_plan(sim.sim, max_clock_plan(sim.gpu, sim.program), variant.simulated_steps);
       o.steps_to_target = scenario_->model.steps_to_target(c.global_batch);
     }
     tried_.emplace_back(c, o);
@@ -153,6 +156,7 @@ struct RunContext {
   const Scenario& scenario;
   ScenarioSimulation& base;
   StepOutcome base_outcome;
+  std::vector<ClockIndex> base_ceiling;  // the controller's, per kernel task, in the static step
   ConfigurationCache& configurations;
   const GridIntensity& grid;
   OutputSink& sink;
@@ -187,11 +191,20 @@ PolicyResult run_policy(const PolicySpec& spec, RunContext& run) {
   const double run_steps = adapted.scenario ? adapted.run_steps : s.total_steps;
   StepSimulator& sim = simulation.sim;
 
-  auto evaluate = [&](const ClockPlan& plan) { return simulate_one(sim, plan); };
-  const StepOutcome baseline =
-      adapted.simulation ? evaluate(max_clock_plan(simulation.gpu, simulation.program)) : run.base_outcome;
-  const PlanningContext planning{simulation.gpu, simulation.program,     evaluate,
-                                 baseline,       sim.collective_times(), simulation.steady_time_factor};
+  auto evaluate = [&](const ClockPlan& plan) { return simulate_plan(sim, plan, ps.simulated_steps); };
+  StepOutcome baseline = run.base_outcome;
+  std::vector<ClockIndex> ceiling;
+  if (adapted.simulation) {
+    baseline = evaluate(max_clock_plan(simulation.gpu, simulation.program));
+    ceiling.assign(sim.kernel_ceilings().begin(), sim.kernel_ceilings().end());
+  }
+  const PlanningContext planning{simulation.gpu,
+                                 simulation.program,
+                                 evaluate,
+                                 baseline,
+                                 sim.collective_times(),
+                                 simulation.steady_time_factor,
+                                 adapted.simulation ? ceiling : run.base_ceiling};
   ClockPlan plan = policy->plan(planning);
   const ScheduleContext scheduling{
       &run.grid,
@@ -281,8 +294,10 @@ RunResult run_scenario(const Scenario& s, OutputSink& sink) {
           ? GridIntensity(s.carbon_g_per_kwh)
           : GridIntensity(s.carbon_series.time_s, s.carbon_series.value, s.carbon_g_per_kwh);
   ConfigurationCache configurations(s);
-  RunContext run{s,    base, simulate_one(base.sim, max_clock_plan(base.gpu, base.program)), configurations,
-                 grid, sink};
+  const StepOutcome base_outcome =
+      simulate_plan(base.sim, max_clock_plan(base.gpu, base.program), s.simulated_steps);
+  std::vector<ClockIndex> base_ceiling(base.sim.kernel_ceilings().begin(), base.sim.kernel_ceilings().end());
+  RunContext run{s, base, base_outcome, std::move(base_ceiling), configurations, grid, sink};
   for (const PolicySpec& spec : s.policies) {
     PolicyResult p = run_policy(spec, run);
     check_finite(p);

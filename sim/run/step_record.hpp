@@ -37,7 +37,8 @@ struct StepRecord {
   double network_j = 0;
   double host_j = 0;
   double avg_power_w = 0;
-  double peak_gpu_power_w = 0;
+  double peak_gpu_power_w = 0;     // instantaneous: a GEMM may exceed the limit until the controller acts
+  double peak_window_power_w = 0;  // the power limit's measure: one GPU's average over a control window
   std::uint64_t events = 0;
   std::uint64_t clock_changes = 0;
 };

@@ -1,5 +1,7 @@
 #include "run/step_simulator.hpp"
 
+#include "hardware/power_calibration.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -19,10 +21,12 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
       gpu_(&gpu),
       cluster_(cluster),
       collective_start_(program.collectives.size(), 0),
-      transition_(gpu.profile().clock_transition_ns) {
+      kernel_ceiling_(program.tasks.size(), 0) {
   const GpuProfile& p = gpu.profile();
   for (int i = 0; i < p.clock_count(); ++i)
     clocks_.push_back({gpu.power().terms(p.clock_at(i)), p.clock_at(i)});
+  for (const ClockPower& from : clocks_)
+    for (const ClockPower& to : clocks_) transition_.push_back(gpu.transition_ns(from.mhz, to.mhz));
   activity_ = p.power;
   layer_slots_ = 2 * program.layer_names.size();
   for (const Kernel& k : program.kernels)
@@ -57,53 +61,133 @@ StepSimulator::~StepSimulator() = default;
 
 void StepSimulator::reset(const ClockPlan& plan) {
   const GpuProfile& p = gpu_->profile();
-  const int clocks = p.clock_count();
   cap_w_ = plan.power_cap_w > 0 ? std::min(plan.power_cap_w, gpu_->power_cap_w()) : gpu_->power_cap_w();
-  // Kernels repeat across microbatches and GPUs: time each distinct (kernel, clock) once.
-  auto& cache = timing_cache_;
-  cache.assign(program_->kernels.size() * static_cast<std::size_t>(clocks), TaskTiming{-1, 0, 0, 0, 0});
-  // A kernel's clock is set by its own power against the cap. Communication that overlaps it adds power
-  // for a while; the GPU's power controller, which averages over milliseconds, holds the total at the cap
-  // (update_power clamps it), and the brief slowdown that costs the kernel is not modelled.
-  const bool overlaps_comm = !program_->collectives.empty();
-  const double overlap_activity = overlaps_comm ? p.power.comm_activity : 0.0;
-  const double overlap_memory = overlaps_comm ? p.power.comm_memory_utilisation : 0.0;
-  timing_.assign(program_->tasks.size(), TaskTiming{0, 0, 0, 0, 0});
-  for (std::size_t t = 0; t < program_->tasks.size(); ++t) {
-    const StepTask& task = program_->tasks[t];
-    if (task.type != TaskType::Kernel) continue;
-    const ClockIndex requested = plan.task_clock[t];
-    TaskTiming& cached = cache[task.index * static_cast<std::size_t>(clocks) + requested];
-    if (cached.duration < 0) {
-      const KernelRun run =
-          gpu_->run_capped_at(program_->kernels[task.index].work, p.clock_at(requested), cap_w_);
-      cached = TaskTiming{run.duration, static_cast<float>(run.activity),
-                          static_cast<float>(run.memory_utilisation),
-                          static_cast<ClockIndex>(p.index_of(run.clock_mhz)), requested};
-    }
-    timing_[t] = cached;
-  }
-  idle_clock_.resize(static_cast<std::size_t>(clocks));
-  for (int i = 0; i < clocks; ++i) {
-    const double f = gpu_->capped_wait_clock_at(p.clock_at(i), cap_w_, overlap_activity, overlap_memory);
-    idle_clock_[static_cast<std::size_t>(i)] = static_cast<ClockIndex>(p.index_of(f));
-  }
+  // Kernels repeat across microbatches and GPUs: each distinct (kernel, clock) is timed once, when first
+  // run, and kept across plans (the controller, not the timing, applies the limit).
+  if (timing_cache_.empty())
+    timing_cache_.assign(program_->kernels.size() * clocks_.size(), KernelTiming{-1, 0, 0});
+  task_clock_.assign(plan.task_clock.begin(), plan.task_clock.end());
+  // The controller runs only where the limit can bind: where the most a GPU can draw (a GEMM moving data
+  // at full bandwidth beside NCCL, at the top clock) exceeds it.
+  const PowerCoefficients& c = p.power;
+  double most_scale = 1;
+  for (const GpuVariation& v : variation_) most_scale = std::max(most_scale, v.power_factor);
+  const double most =
+      PowerModel::draw(clocks_.back().terms, 1.0 + c.memory_activity + c.comm_activity, 1.0, most_scale)
+          .total_w;
+  window_ = most > cap_w_ ? p.control_window_ns : 0;
+  guard_ = p.control_guard;
+  next_tick_ = window_;
   wait_hold_ = plan.wait_hold;
   wait_clock_.assign(plan.wait_clock.begin(), plan.wait_clock.end());
   state_.assign(static_cast<std::size_t>(program_->gpus), GpuState{});
   meter_.reset(layer_slots_);
+  // Where the limit binds, a GPU enters the run as from a window of dense GEMMs: at the clock they sustain
+  // under the limit (the controller raises it as soon as a window's mix allows).
+  const double gemm_memory = PowerAnchors{}.gemm_memory_utilisation;
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
-    state_[g].clock = idle_clock_[wait_clock_[g]];
-    state_[g].requested = plan.wait_clock[g];
-    state_[g].changed_at = -transition_;
+    GpuState& s = state_[g];
+    s.ceiling = window_ > 0 ? ceiling_for(g, cap_w_ * (1.0 - guard_), 1.0 + c.memory_activity * gemm_memory,
+                                          gemm_memory)
+                            : static_cast<ClockIndex>(clocks_.size() - 1);
+    s.requested = plan.wait_clock[g];
+    s.from = s.requested;
+    s.limit = s.ceiling;
+    s.clock = std::min(s.requested, s.limit);
     update_power(g);
   }
   now_ = 0;
   network_->reset();
   next_wakeup_ = -1;
+  changes_.clear();
   clock_changes_ = 0;
   step_index_ = 0;
   fingerprint_ = 0;
+}
+
+const StepSimulator::KernelTiming& StepSimulator::timing(std::uint32_t kernel, ClockIndex clock) {
+  KernelTiming& t = timing_cache_[kernel * clocks_.size() + clock];
+  if (t.duration < 0) {
+    const KernelRun run = gpu_->run_at(program_->kernels[kernel].work, clocks_[clock].mhz);
+    t = {run.duration, static_cast<float>(run.activity), static_cast<float>(run.memory_utilisation)};
+  }
+  return t;
+}
+
+ClockIndex StepSimulator::ceiling_for(std::uint32_t g, double target_w, double activity,
+                                      double memory_utilisation) const {
+  // The highest clock at which the governed work's mix draws at most target_w; power rises with the clock,
+  // so a bisection over the clock table.
+  const double scale = variation_.empty() ? 1.0 : variation_[g].power_factor;
+  auto fits = [&](std::size_t c) {
+    return PowerModel::draw(clocks_[c].terms, activity, memory_utilisation, scale).total_w <= target_w;
+  };
+  if (fits(clocks_.size() - 1)) return static_cast<ClockIndex>(clocks_.size() - 1);
+  std::size_t lo = 0, hi = clocks_.size() - 1;  // fits(hi) is false; lo is the answer if nothing fits
+  while (hi - lo > 1) {
+    const std::size_t mid = (lo + hi) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return static_cast<ClockIndex>(lo);
+}
+
+void StepSimulator::control(SimTime now) {
+  const double seconds = to_seconds(window_);
+  for (std::uint32_t g = 0; g < state_.size(); ++g) {
+    advance(g, now);
+    GpuState& s = state_[g];
+    const GpuEnergy& e = s.energy;
+    peak_window_w_ = std::max(peak_window_w_, (e.energy_j - s.window.energy_j) / seconds);
+    // Work held below the ceiling by its planned clock draws what it draws whatever the ceiling; the rest
+    // (at the ceiling) gets what is left of the window's budget, at the highest clock that budget allows for
+    // its mix of activity and memory traffic.
+    const double governed_s = e.governed_s - s.window.governed_s;
+    if (governed_s > 0) {
+      const double scale = variation_.empty() ? 1.0 : variation_[g].power_factor;
+      const double budget_j = cap_w_ * (1.0 - guard_) * seconds - (e.free_j - s.window.free_j);
+      const double activity = (e.governed_activity_s - s.window.governed_activity_s) / governed_s;
+      const double memory = (e.governed_memory_j - s.window.governed_memory_j) /
+                            (governed_s * gpu_->profile().power.memory_w * scale);
+      s.ceiling = ceiling_for(g, budget_j / governed_s, activity, memory);
+    } else {
+      s.ceiling = static_cast<ClockIndex>(clocks_.size() - 1);
+    }
+    s.window = e;
+    // A running kernel keeps its clock to its end; an idle GPU follows the ceiling at once.
+    if (!s.computing) s.limit = s.ceiling;
+    if (!s.computing && s.clock != std::min(planned_clock_at(s, now), s.limit)) {
+      s.clock = std::min(planned_clock_at(s, now), s.limit);
+      update_power(g);
+    }
+  }
+  next_tick_ = now + window_;
+  executor_.wake_at(next_tick_);
+}
+
+ClockIndex StepSimulator::brake(std::uint32_t g, std::uint32_t kernel, SimTime now) {
+  // The window's budget less what the GPU has drawn in it so far must cover this kernel's power until the
+  // window ends (the kernel, or what follows it, draws at most that); a kernel that runs into the next
+  // window may draw no more than the limit itself. The ceiling if it fits, else the clocks below it.
+  const GpuState& s = state_[g];
+  const double target = cap_w_ * (1.0 - guard_);
+  const double left_j = target * to_seconds(window_) - (s.energy.energy_j - s.window.energy_j);
+  const SimTime remaining = next_tick_ - now;
+  const double scale = variation_.empty() ? 1.0 : variation_[g].power_factor;
+  const double slowdown = slowdown_.empty() ? 1.0 : slowdown_[g];
+  const double comm_activity = s.comm_active > 0 ? activity_.comm_activity : 0.0;
+  const double comm_memory = s.comm_active > 0 ? activity_.comm_memory_utilisation : 0.0;
+  for (ClockIndex c = s.ceiling;; --c) {
+    const KernelTiming& k = timing(kernel, c);
+    const double watts = PowerModel::draw(clocks_[c].terms, k.activity + comm_activity,
+                                          k.memory_utilisation + comm_memory, scale)
+                             .total_w;
+    const bool crosses = static_cast<double>(k.duration) * slowdown > static_cast<double>(remaining);
+    if (c == 0 || (watts * to_seconds(remaining) <= left_j && (!crosses || watts <= target))) return c;
+  }
+}
+
+void StepSimulator::begin_run(SimTime now) {
+  if (window_ > 0) executor_.wake_at(std::max(now, next_tick_));
 }
 
 void StepSimulator::update_power(std::uint32_t g) {
@@ -118,8 +202,7 @@ void StepSimulator::update_power(std::uint32_t g) {
   const ClockPower& clock = clocks_[s.clock];
   PowerDraw draw =
       PowerModel::draw(clock.terms, alpha, beta, variation_.empty() ? 1.0 : variation_[g].power_factor);
-  draw.total_w = std::min(draw.total_w, cap_w_);
-  EnergyMeter::set_power(s.energy, draw, clock.mhz);
+  EnergyMeter::set_power(s.energy, draw, clock.mhz, alpha, s.clock == s.limit);
 }
 
 void StepSimulator::set_variation(std::vector<GpuVariation> variation) {
@@ -128,17 +211,51 @@ void StepSimulator::set_variation(std::vector<GpuVariation> variation) {
   variation_ = std::move(variation);
 }
 
+void StepSimulator::begin_change(std::uint32_t g, ClockIndex to, SimTime at, SimTime now) {
+  GpuState& s = state_[g];
+  s.from = planned_clock_at(s, at);
+  s.requested = to;
+  s.change_done = at + transition_[s.from * clocks_.size() + to];
+  ++clock_changes_;
+  if (s.change_done > now) {  // one that ended already (a lazily integrated hold) is settled by the caller
+    changes_.emplace_back(s.change_done, g);
+    std::push_heap(changes_.begin(), changes_.end(), std::greater<>());
+    executor_.wake_at(s.change_done);
+  }
+}
+
+void StepSimulator::complete_changes(SimTime now) {
+  while (!changes_.empty() && changes_.front().first <= now) {
+    const auto [done, g] = changes_.front();
+    std::pop_heap(changes_.begin(), changes_.end(), std::greater<>());
+    changes_.pop_back();
+    GpuState& s = state_[g];
+    if (s.change_done != done) continue;  // superseded by a later change
+    advance(g, done);
+    if (s.computing && !s.switch_pending) continue;  // the kernel ends before the change does
+    if (s.switch_pending) {
+      s.activity = s.after_activity;
+      s.memory_utilisation = s.after_memory_utilisation;
+      s.switch_pending = false;
+    }
+    s.clock = std::min(s.requested, s.limit);
+    update_power(g);
+  }
+}
+
 void StepSimulator::advance(std::uint32_t g, SimTime now) {
   GpuState& s = state_[g];
-  // An idle GPU whose clock is not its wait clock moves there once it has been idle for the hold time:
-  // its power changes at that instant, so the interval is integrated in two pieces.
+  // An idle GPU whose clock is not its wait clock moves there once it has been idle for the hold time; if
+  // the change has ended by now, the power switches at its end, so the interval is integrated in pieces.
   if (!s.computing && wait_hold_ >= 0 && s.requested != wait_clock_[g] && now > s.idle_since + wait_hold_) {
-    meter_.update(s.energy, g, s.idle_since + wait_hold_, false);
-    s.changed_at = s.idle_since + wait_hold_;
-    s.requested = wait_clock_[g];
-    s.clock = idle_clock_[s.requested];
-    ++clock_changes_;
-    update_power(g);
+    const SimTime at = s.idle_since + wait_hold_;
+    meter_.update(s.energy, g, at, false);
+    begin_change(g, wait_clock_[g], at, now);
+    if (s.change_done <= now) {
+      meter_.update(s.energy, g, s.change_done, false);
+      s.clock = std::min(s.requested, s.limit);
+      update_power(g);
+    }
   }
   meter_.update(s.energy, g, now, s.computing);
 }
@@ -164,27 +281,31 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
   if (t.type == TaskType::Kernel) {
     GpuState& s = state_[t.gpu];
     advance(t.gpu, now);
-    const TaskTiming& tt = timing_[task];
-    SimTime duration = tt.duration;
-    if (!slowdown_.empty())
-      duration = static_cast<SimTime>(std::llround(static_cast<double>(duration) * slowdown_[t.gpu]));
-    // A policy's clock change takes the profile's transition latency τ, during which no kernel runs: a
-    // kernel that needs another clock stalls for τ (after any transition still under way), and one that
-    // arrives within τ of a change made while the GPU idled waits for the rest of it. The power cap's own
-    // throttling acts within the power-management loop and costs no stall.
-    const SimTime ready = std::max(now, s.changed_at + transition_);
-    if (s.requested != tt.requested) {
-      s.changed_at = ready;
-      duration += ready + transition_ - now;
-      ++clock_changes_;
-      s.requested = tt.requested;
-    } else {
-      duration += ready - now;
+    const ClockIndex planned = task_clock_[task];
+    if (planned != s.requested) begin_change(t.gpu, planned, now, now);
+    // A change under way goes on while the kernel runs: the kernel runs at the old clock until the change
+    // ends, then at the new one (work continues during a transition, S88).
+    s.limit = window_ > 0 ? brake(t.gpu, t.index, now) : s.ceiling;
+    kernel_ceiling_[task] = s.limit;
+    const ClockIndex before = std::min(planned_clock_at(s, now), s.limit);
+    const ClockIndex after = std::min(s.requested, s.limit);
+    const KernelTiming& tb = timing(t.index, before);
+    const double slowdown = slowdown_.empty() ? 1.0 : slowdown_[t.gpu];
+    const double t_before = static_cast<double>(tb.duration) * slowdown;
+    SimTime duration = std::llround(t_before);
+    s.switch_pending = false;
+    if (before != after && static_cast<double>(s.change_done - now) < t_before) {
+      const KernelTiming& ta = timing(t.index, after);
+      const double done = static_cast<double>(s.change_done - now);
+      duration = std::llround(done + (1.0 - done / t_before) * static_cast<double>(ta.duration) * slowdown);
+      s.switch_pending = true;
+      s.after_activity = ta.activity;
+      s.after_memory_utilisation = ta.memory_utilisation;
     }
-    s.clock = tt.clock;
+    s.clock = before;
+    s.activity = tb.activity;
+    s.memory_utilisation = tb.memory_utilisation;
     s.computing = true;
-    s.activity = tt.activity;
-    s.memory_utilisation = tt.memory_utilisation;
     s.kernel_start = now;
     s.kernel_start_energy_j = s.energy.energy_j;
     update_power(t.gpu);
@@ -213,6 +334,8 @@ void StepSimulator::schedule_wakeup() {
 
 void StepSimulator::wakeup(SimTime now) {
   check_stop();
+  complete_changes(now);
+  if (window_ > 0 && now == next_tick_) control(now);
   if (now == next_wakeup_) next_wakeup_ = -1;
   finished_.clear();
   network_->advance(now, finished_);
@@ -238,13 +361,13 @@ void StepSimulator::finish(TaskId task, SimTime now) {
                         program_->gpu_multiplicity[t.gpu]);
     // A planned clock change starts as soon as the GPU is idle (it needs the GPU's clocks to itself).
     if (wait_hold_ == ClockPlan::kNextKernelClock && next_kernel_[task] != kNoTask &&
-        timing_[next_kernel_[task]].requested != s.requested) {
-      s.changed_at = std::max(now, s.changed_at + transition_);
-      s.requested = timing_[next_kernel_[task]].requested;
-      ++clock_changes_;
-    }
-    // Power management lifts a cap's throttling at once; a policy's wait clock waits out the hold.
-    s.clock = idle_clock_[s.requested];
+        task_clock_[next_kernel_[task]] != s.requested)
+      begin_change(t.gpu, task_clock_[next_kernel_[task]], now, now);
+    // An idle GPU runs at its clock under the ceiling (the old one while a change is under way); a
+    // policy's wait clock waits out the hold.
+    s.switch_pending = false;
+    s.limit = s.ceiling;
+    s.clock = std::min(planned_clock_at(s, now), s.limit);
     update_power(t.gpu);
     return;
   }
@@ -278,6 +401,7 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
   const SimTime start_time = now_;
   network_->reset();  // every collective of the last step has ended: start the network afresh
   next_wakeup_ = -1;
+  peak_window_w_ = 0;
   const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
   now_ = stats.end_time;
   for (std::uint32_t g = 0; g < state_.size(); ++g) advance(g, now_);
@@ -296,6 +420,7 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
   r.energy_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j + r.network_j + r.host_j;
   r.avg_power_w = r.time_s > 0 ? r.energy_j / r.time_s : 0.0;
   r.peak_gpu_power_w = energy.peak_gpu_w;
+  r.peak_window_power_w = peak_window_w_;
   r.events = stats.events;
   r.clock_changes = clock_changes_ - changes_before;
   if (layers) {

@@ -1,10 +1,15 @@
 #pragma once
 // Simulates training steps of a StepProgram under a ClockPlan: the executor's handler. It times each task
-// (kernels on the GPU model at their planned clock under the power limit; collectives on the network
-// backend), keeps each GPU's clock state (transitions, waits), and tells the energy meter the power of
-// every GPU at each change of state. Host and switch power are drawn for the step's wall time, in
-// proportion to the node's GPUs in use. Step energy = busy + wait + memory + network + host, by
-// construction and by test.
+// (kernels on the GPU model at their clock; collectives on the network backend), keeps each GPU's clock
+// state (transitions, waits, the power limit's controller), and tells the energy meter the power of every
+// GPU at each change of state.
+//
+// The power limit is a controller, as on the hardware: every control window it sets one clock ceiling per
+// GPU for all the work of the next window, the highest clock at which the last window's mix of activity
+// would average to the limit less a guard band. A kernel runs at min(planned clock, ceiling). Within a
+// window the power is held at the limit (the fast power brake), never above. Host and switch power are drawn
+// for the step's wall time, in proportion to the node's GPUs in use. Step energy = busy + wait + memory +
+// network + host, by construction and by test.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -65,12 +70,15 @@ class StepSimulator {
   SimTime now() const { return now_; }
   // Per collective: its analytical duration (alone on the network).
   std::span<const SimTime> collective_times() const { return collective_time_; }
+  // Per task: the power controller's ceiling when each kernel of the last step started.
+  std::span<const ClockIndex> kernel_ceilings() const { return kernel_ceiling_; }
   // A hash of every (time, task id) completion of the steps simulated with outputs.fingerprint since reset,
   // in order: equal fingerprints mean the same schedule, so a change to the engine or the models that
   // moves any task shows up in the golden outputs.
   std::uint64_t fingerprint() const { return fingerprint_; }
 
   // Executor handler interface.
+  void begin_run(SimTime now);
   SimTime start(TaskId task, SimTime now);
   void finish(TaskId task, SimTime now);
   void wakeup(SimTime now);
@@ -82,23 +90,42 @@ class StepSimulator {
     SimTime kernel_start = 0;
     double kernel_start_energy_j = 0;
     SimTime idle_since = 0;
-    SimTime changed_at = 0;  // when the last clock transition began
+    SimTime change_done = 0;  // when the latest clock change completes; until then the GPU runs at `from`
+    ClockIndex from = 0;      // the clock before the latest change
+    // A kernel that straddles the end of a change runs at the new clock from change_done: its timing there.
+    bool switch_pending = false;
+    float after_activity = 0, after_memory_utilisation = 0;
     float activity = 0;
     float memory_utilisation = 0;
     int comm_active = 0;
     bool computing = false;
-    ClockIndex clock = 0;      // the clock it runs at (after the power cap)
+    ClockIndex clock = 0;      // the clock it runs at (the planned one, under the controller's ceiling)
     ClockIndex requested = 0;  // the clock the policy set; changing it costs the transition latency
+    ClockIndex ceiling = 0;    // the power controller's, for this window
+    ClockIndex limit = 0;      // what the limit allows the present piece: the ceiling, or below it (brake)
+    GpuEnergy window;          // the meter's record at the window's start
   };
-  struct TaskTiming {
+  struct KernelTiming {  // a kernel alone at one clock (duration < 0: not computed yet)
     SimTime duration;
     float activity;
     float memory_utilisation;
-    ClockIndex clock;      // effective, after the cap
-    ClockIndex requested;  // as planned
   };
 
   void schedule_wakeup();  // a wakeup() at the network's next event
+  const KernelTiming& timing(std::uint32_t kernel, ClockIndex clock);
+  // The power controller at the end of a window: each GPU's ceiling for the next.
+  void control(SimTime now);
+  // The highest clock up to the ceiling at which kernel `kernel` starting now on GPU g keeps the window's
+  // average within the limit.
+  ClockIndex brake(std::uint32_t g, std::uint32_t kernel, SimTime now);
+  // A policy's clock change on GPU g to `to`, beginning at `at` ≤ now (it takes transition_[from][to]).
+  void begin_change(std::uint32_t g, ClockIndex to, SimTime at, SimTime now);
+  // The planned clock GPU g runs at at time t (the old one until a change completes).
+  ClockIndex planned_clock_at(const GpuState& s, SimTime t) const {
+    return t < s.change_done ? s.from : s.requested;
+  }
+  void complete_changes(SimTime now);  // the changes that end now: clocks and power switch
+  ClockIndex ceiling_for(std::uint32_t g, double target_w, double activity, double memory_utilisation) const;
   // Integrates GPU g to now, first moving an idle GPU to its wait clock once it has waited the hold time.
   void advance(std::uint32_t g, SimTime now);
   void update_power(std::uint32_t g);
@@ -119,13 +146,13 @@ class StepSimulator {
     double mhz;
   };
   std::vector<ClockPower> clocks_;
-  PowerCoefficients activity_;            // the profile's wait and communication activities
-  std::vector<TaskTiming> timing_;        // per task
-  std::vector<TaskTiming> timing_cache_;  // per (distinct kernel, clock), kept between resets
-  std::vector<SimTime> collective_time_;  // per collective
+  PowerCoefficients activity_;              // the profile's wait and communication activities
+  std::vector<ClockIndex> task_clock_;      // per task, as planned
+  std::vector<ClockIndex> kernel_ceiling_;  // per task, the ceiling it started under
+  std::vector<KernelTiming> timing_cache_;  // per (distinct kernel, clock), kept between resets
+  std::vector<SimTime> collective_time_;    // per collective
   std::vector<double> collective_link_j_;
-  std::vector<ClockIndex> wait_clock_;  // per GPU, as planned (idle_clock_ gives it after the cap)
-  std::vector<ClockIndex> idle_clock_;  // per clock: where an idle GPU asked for it settles
+  std::vector<ClockIndex> wait_clock_;  // per GPU, as planned
   SimTime wait_hold_ = 0;
   static constexpr TaskId kNoTask = ~TaskId{0};
   std::vector<TaskId> next_kernel_;  // per kernel task: the next kernel on its GPU (cyclic over the step)
@@ -135,8 +162,14 @@ class StepSimulator {
   std::vector<GpuState> state_;
   Executor executor_;
   SimTime now_ = 0;
-  double cap_w_ = 0;  // the power limit in force: the hardware's, or a policy's lower one
-  SimTime transition_;
+  double cap_w_ = 0;                 // the power limit in force: the hardware's, or a policy's lower one
+  SimTime window_ = 0;               // the controller's window; 0 while the limit cannot bind
+  double guard_ = 0;                 // the share of the limit the controller keeps in reserve
+  SimTime next_tick_ = 0;            // the end of the present window
+  double peak_window_w_ = 0;         // the highest average power of one GPU over one window, this step
+  std::vector<SimTime> transition_;  // [from · clocks + to]
+  // Changes still under way on a GPU whose power must switch when they end: (end, GPU), earliest first.
+  std::vector<std::pair<SimTime, std::uint32_t>> changes_;
   std::uint64_t clock_changes_ = 0;
   std::uint32_t step_index_ = 0;
   std::uint64_t fingerprint_ = 0;
