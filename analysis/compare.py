@@ -15,7 +15,8 @@ import sys
 import h5py
 import pandas as pd
 
-PARTS = ["energy_gpu_busy_j", "energy_gpu_wait_j", "energy_memory_j", "energy_network_j", "energy_host_j"]
+PARTS = ["energy_gpu_busy_j", "energy_gpu_wait_j", "energy_memory_j", "energy_network_j", "energy_host_j",
+         "energy_fans_j", "energy_psu_loss_j"]
 
 
 def summaries(f):

@@ -22,7 +22,8 @@ from compare import PARTS, summaries
 
 PART_NAMES = {"energy_gpu_busy_j": "GPU energy while kernels run", "energy_gpu_wait_j": "GPU energy while waiting",
               "energy_memory_j": "HBM traffic energy", "energy_network_j": "network energy",
-              "energy_host_j": "host energy"}
+              "energy_host_j": "host energy (CPUs, DRAM, NICs)", "energy_fans_j": "fan energy",
+              "energy_psu_loss_j": "power-supply loss"}
 
 # Published results of the same techniques (../shared/data/policies.yaml), for the direction-and-magnitude
 # check. Keyed by wattsim policy.

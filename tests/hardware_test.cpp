@@ -124,34 +124,6 @@ TEST(Roofline, MemoryBoundTimeIgnoresClock) {
   EXPECT_NEAR(gpu.run_at(copy, p.clock_max_mhz).memory_utilisation, p.efficiency.memory, 1e-3);
 }
 
-TEST(PowerCap, NeverExceededAndOnlyThrottlesWhenNeeded) {
-  for (const char* name : kGpus) {
-    const GpuProfile p = test::gpu(name);
-    const KernelWork gemm{1e13, 1e9, KernelKind::TensorGemm};
-    const KernelWork stream{1e8, 1e10, KernelKind::Elementwise};
-    for (double cap = p.min_power_cap_w; cap <= p.tdp_w; cap += 25) {
-      const GpuModel gpu(p, Precision::FP16, cap);
-      for (const KernelWork& k : {gemm, stream}) {
-        for (double overlap : {0.0, 0.1}) {
-          const KernelRun run = gpu.run_capped(k, p.clock_max_mhz, overlap, overlap);
-          const double watts =
-              gpu.power()
-                  .draw(run.clock_mhz, run.activity + overlap, run.memory_utilisation + overlap)
-                  .total_w;
-          EXPECT_LE(watts, cap + 1e-9) << name << " cap " << cap;
-          if (run.clock_mhz < p.clock_max_mhz) {  // the next clock up would have broken the cap
-            const KernelRun up = gpu.run_at(k, run.clock_mhz + p.clock_step_mhz);
-            EXPECT_GT(gpu.power()
-                          .draw(up.clock_mhz, up.activity + overlap, up.memory_utilisation + overlap)
-                          .total_w,
-                      cap);
-          }
-        }
-      }
-    }
-  }
-}
-
 TEST(GpuProfile, ClockGridIncludesBothEnds) {
   for (const char* name : kGpus) {
     const GpuProfile p = test::gpu(name);
@@ -160,31 +132,6 @@ TEST(GpuProfile, ClockGridIncludesBothEnds) {
     EXPECT_TRUE(p.supports_clock(p.clock_max_mhz));
     EXPECT_FALSE(p.supports_clock(p.clock_min_mhz + p.clock_step_mhz / 2));
   }
-}
-
-}  // namespace
-}  // namespace wattsim
-
-namespace wattsim {
-namespace {
-
-// Below the lowest clock's power the GPU duty-cycles: average power lands exactly on the cap and the
-// kernel stretches by the same factor its dynamic power shrinks.
-TEST(PowerCap, DutyCyclesBelowTheLowestClock) {
-  const GpuProfile p = test::gpu("H200-SXM-141GB");
-  const GpuModel gpu(p, Precision::BF16, 200);
-  const KernelWork stream{1e8, 2e10, KernelKind::Elementwise};  // memory-bound: HBM power dominates
-  const KernelRun free_run = gpu.run_at(stream, p.clock_min_mhz);
-  ASSERT_GT(gpu.power().draw(free_run.clock_mhz, free_run.activity, free_run.memory_utilisation).total_w,
-            200);
-  const KernelRun capped = gpu.run_capped(stream, p.clock_max_mhz);
-  EXPECT_EQ(capped.clock_mhz, p.clock_min_mhz);
-  EXPECT_NEAR(gpu.power().draw(capped.clock_mhz, capped.activity, capped.memory_utilisation).total_w, 200,
-              1e-6);
-  const double x = capped.memory_utilisation / free_run.memory_utilisation;
-  const double body_free = to_seconds(free_run.duration - p.efficiency.kernel_overhead_ns);
-  const double body_capped = to_seconds(capped.duration - p.efficiency.kernel_overhead_ns);
-  EXPECT_NEAR(body_capped * x, body_free, 1e-9);
 }
 
 }  // namespace

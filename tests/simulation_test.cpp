@@ -61,12 +61,15 @@ TEST(Simulation, EnergyIsTheExactIntegralOfPowerAndThePartsSumToTheTotal) {
     for (const StepRecord& st : p.steps) {
       gpu_parts += st.gpu_busy_j + st.gpu_wait_j + st.memory_j;
       total += st.energy_j;
-      EXPECT_NEAR(st.energy_j, st.gpu_busy_j + st.gpu_wait_j + st.memory_j + st.network_j + st.host_j,
-                  1e-9 * st.energy_j);
+      EXPECT_NEAR(
+          st.energy_j,
+          st.gpu_busy_j + st.gpu_wait_j + st.memory_j + st.network_j + st.host_j + st.fans_j + st.psu_loss_j,
+          1e-9 * st.energy_j);
     }
     EXPECT_NEAR(integral, gpu_parts, 1e-9 * gpu_parts) << p.name;
     const double parts = p.metrics.energy_gpu_busy_j + p.metrics.energy_gpu_wait_j +
-                         p.metrics.energy_memory_j + p.metrics.energy_network_j + p.metrics.energy_host_j;
+                         p.metrics.energy_memory_j + p.metrics.energy_network_j + p.metrics.energy_host_j +
+                         p.metrics.energy_fans_j + p.metrics.energy_psu_loss_j;
     EXPECT_NEAR(p.metrics.energy_j, parts, 1e-9 * parts);
     EXPECT_NEAR(p.metrics.energy_j, total, 1e-9 * total);  // 3 steps simulated, 3 in the run
     // Kernel energies are pieces of the same integral, and cannot exceed it.

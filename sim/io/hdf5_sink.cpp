@@ -239,9 +239,13 @@ void write_steps(hid_t policy, const PolicyResult& p) {
                {"memory_j", HOFFSET(StepRecord, memory_j), H5T_NATIVE_DOUBLE},
                {"network_j", HOFFSET(StepRecord, network_j), H5T_NATIVE_DOUBLE},
                {"host_j", HOFFSET(StepRecord, host_j), H5T_NATIVE_DOUBLE},
+               {"fans_j", HOFFSET(StepRecord, fans_j), H5T_NATIVE_DOUBLE},
+               {"psu_loss_j", HOFFSET(StepRecord, psu_loss_j), H5T_NATIVE_DOUBLE},
                {"avg_power_w", HOFFSET(StepRecord, avg_power_w), H5T_NATIVE_DOUBLE},
                {"peak_gpu_power_w", HOFFSET(StepRecord, peak_gpu_power_w), H5T_NATIVE_DOUBLE},
                {"peak_window_power_w", HOFFSET(StepRecord, peak_window_power_w), H5T_NATIVE_DOUBLE},
+               {"avg_node_power_w", HOFFSET(StepRecord, avg_node_power_w), H5T_NATIVE_DOUBLE},
+               {"peak_node_power_w", HOFFSET(StepRecord, peak_node_power_w), H5T_NATIVE_DOUBLE},
                {"events", HOFFSET(StepRecord, events), H5T_NATIVE_UINT64},
                {"clock_changes", HOFFSET(StepRecord, clock_changes), H5T_NATIVE_UINT64}});
 }

@@ -139,6 +139,10 @@ constexpr ParamSpec kEfficiencySpecs[] = {
            KernelEfficiency{}.tensor_activity, 0, 1),
     number("vector_activity", "switching activity of vector kernels", KernelEfficiency{}.vector_activity, 0,
            1),
+    number(
+        "fp32_gemm_activity",
+        "switching activity of an FP32 GEMM on the CUDA cores (S96: A100 DGEMM holds 1305 MHz at the limit)",
+        KernelEfficiency{}.fp32_gemm_activity, 0, 1),
     quantity("kernel_overhead", Dimension::Time, "launch gap and tail of one kernel",
              to_seconds(KernelEfficiency{}.kernel_overhead_ns), 0, 1e-2),
 };
@@ -278,6 +282,7 @@ void read_efficiency(MapReader& r, GpuProfile& p) {
   e.memory = eff.number("memory");
   e.tensor_activity = eff.number("tensor_activity");
   e.vector_activity = eff.number("vector_activity");
+  e.fp32_gemm_activity = eff.number("fp32_gemm_activity");
   e.kernel_overhead_ns = seconds_to_time(eff.quantity("kernel_overhead"));
 }
 
@@ -336,6 +341,30 @@ GpuProfile load_gpu_profile(const std::string& file) {
 }
 
 namespace {
+constexpr ParamSpec kNodeHostSpecs[] = {
+    integer("cpu_sockets", "CPU sockets", 2, 0, 16),
+    quantity("cpu_idle", Dimension::Power, "one socket with its cores idle", 0, 0, 2000),
+    quantity("cpu_tdp", Dimension::Power, "one socket with every core busy", 0, 0, 2000),
+    integer("cpu_cores", "cores of all sockets", 1, 1, 4096),
+    number("busy_cores_per_gpu", "cores each GPU keeps spinning (training loop, NCCL proxy)", 2, 0, 64),
+    quantity("dram", Dimension::Power, "all DIMMs", 0, 0, 1e4),
+    integer("nics", "network cards", 0, 0, 64),
+    quantity("nic_power", Dimension::Power, "one network card, powered", 0, 0, 1000),
+};
+constexpr ParamSpec kNodeFanSpecs[] = {
+    quantity("max_power", Dimension::Power, "all fans at full speed", 0, 0, 1e4),
+    number("min_speed", "the firmware's lowest fan speed, as a fraction of full", 0.3, 0, 1),
+};
+constexpr ParamSpec kNodePsuSpecs[] = {
+    integer("count", "power supplies sharing the load", 1, 1, 64),
+    quantity("rating", Dimension::Power, "one supply's rated DC output", 0, 0, 1e5),
+    number("efficiency_10", "efficiency at 10% of the rating (80 PLUS Titanium, 230 V redundant)", 0.90, 0.5,
+           1),
+    number("efficiency_20", "efficiency at 20% of the rating (80 PLUS Titanium)", 0.94, 0.5, 1),
+    number("efficiency_50", "efficiency at 50% of the rating (80 PLUS Titanium)", 0.96, 0.5, 1),
+    number("efficiency_100", "efficiency at 100% of the rating (80 PLUS Titanium)", 0.91, 0.5, 1),
+};
+
 constexpr ParamSpec kNodeSpecs[] = {
     text("name", "node name, as scenarios refer to it", kRequired),
     text("description", "one line", ""),
@@ -347,8 +376,9 @@ constexpr ParamSpec kNodeSpecs[] = {
              0, 1e-9),
     integer("switch_count", "NVSwitch chips", 0, 0, 64),
     quantity("switch_power", Dimension::Power, "power of one NVSwitch chip", 0, 0, 2000),
-    quantity("host_power", Dimension::Power, "CPUs, DRAM, NICs and fans outside the GPU boards", kRequired, 0,
-             1e5),
+    section("host", "host CPUs, DRAM and NICs (docs/physics.md, node power)", "no host power"),
+    section("fans", "chassis fans", "no fan power"),
+    section("psu", "power supplies", "no conversion loss"),
     quantity("pcie_bandwidth", Dimension::Bandwidth, "GPU to NIC bandwidth per direction", 32e9, 1e9, 1e12),
     text("fabric", "fabric profile of multi-node clusters (wattsim list fabrics)", "hdr-infiniband"),
 };
@@ -367,7 +397,25 @@ NodeProfile load_node_profile(const std::string& file) {
     n.link_energy_j_per_byte = 8.0 * r.quantity("link_energy_per_bit");
     n.switch_count = static_cast<int>(r.integer("switch_count"));
     n.switch_w = r.quantity("switch_power");
-    n.host_w = r.quantity("host_power");
+    MapReader host(r.node("host"), "host", kNodeHostSpecs, d, r.map_mark());
+    n.host.cpu_sockets = static_cast<int>(host.integer("cpu_sockets"));
+    n.host.cpu_idle_w = host.quantity("cpu_idle");
+    n.host.cpu_tdp_w = host.quantity("cpu_tdp");
+    if (n.host.cpu_idle_w > n.host.cpu_tdp_w)
+      host.error("cpu_idle", "host.cpu_idle must not exceed host.cpu_tdp");
+    n.host.cpu_cores = static_cast<int>(host.integer("cpu_cores"));
+    n.host.busy_cores_per_gpu = host.number("busy_cores_per_gpu");
+    n.host.dram_w = host.quantity("dram");
+    n.host.nics = static_cast<int>(host.integer("nics"));
+    n.host.nic_w = host.quantity("nic_power");
+    MapReader fans(r.node("fans"), "fans", kNodeFanSpecs, d, r.map_mark());
+    n.fans.max_w = fans.quantity("max_power");
+    n.fans.min_speed = fans.number("min_speed");
+    MapReader psu(r.node("psu"), "psu", kNodePsuSpecs, d, r.map_mark());
+    n.psu.count = static_cast<int>(psu.integer("count"));
+    n.psu.rating_w = psu.quantity("rating");
+    n.psu.efficiency = {psu.number("efficiency_10"), psu.number("efficiency_20"), psu.number("efficiency_50"),
+                        psu.number("efficiency_100")};
     n.pcie_bandwidth_bps = r.quantity("pcie_bandwidth");
     n.fabric = r.string("fabric");
     return n;
@@ -519,6 +567,9 @@ std::vector<SchemaSection> definition_sections() {
           {"GPU profile: power", kPowerSpecs},
           {"GPU profile: efficiency", kEfficiencySpecs},
           {"node profile (models/nodes/*.yaml)", kNodeSpecs},
+          {"node profile: host", kNodeHostSpecs},
+          {"node profile: fans", kNodeFanSpecs},
+          {"node profile: psu", kNodePsuSpecs},
           {"fabric profile (models/fabrics/*.yaml)", kFabricSpecs},
           {"model (models/workloads/*.yaml, or a scenario's inline workload.model)", kModelSpecs}};
 }

@@ -72,6 +72,18 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
                   c.energy_saving_pct, c.time_overhead_pct, e2a, c.co2e_saving_pct);
     out << line;
   }
+  if (base.metrics.avg_node_power_w > 0) {
+    std::snprintf(line, sizeof line, "\n%-19s %12s %12s %11s\n", ("node " + s.node.name).c_str(), "average",
+                  "peak", "GPU share");
+    out << line;
+    for (const PolicyResult& p : r.policies) {
+      std::snprintf(line, sizeof line, "%-19s %9.2f kW %9.2f kW %10.1f%%\n", p.name.c_str(),
+                    p.metrics.avg_node_power_w / 1e3, p.metrics.peak_node_power_w / 1e3,
+                    100.0 * p.metrics.gpu_share_of_node_energy);
+      out << line;
+    }
+    out << "(at the wall: GPUs, CPUs, DRAM, NICs, NVSwitches, fans and power-supply loss)\n";
+  }
   for (const PolicyResult& p : r.policies)
     for (const auto& [name, value] : p.notes)
       if (name == "chosen_clock_mhz") out << "\n" << p.name << " chose " << value << " MHz";

@@ -16,6 +16,8 @@ void add_scaled(StepRecord& to, const StepRecord& r, double times) {
   to.memory_j += times * r.memory_j;
   to.network_j += times * r.network_j;
   to.host_j += times * r.host_j;
+  to.fans_j += times * r.fans_j;
+  to.psu_loss_j += times * r.psu_loss_j;
 }
 
 void add_scaled(LayerEnergy& to, const LayerEnergy& l, double times) {
@@ -76,10 +78,15 @@ namespace {
 // P_idle), and the figure 1 − P_idle/P_run is 1 for a perfectly proportional cluster.
 void summarise_proportionality(const StepProgram& program, const GpuModel& gpu, const ClockPlan& plan,
                                const ClusterPower& cluster, double useful_flops_per_s, RunMetrics& m) {
-  double idle_w = cluster.host_w + cluster.switches_w;
+  double gpus_idle_w = 0;
   for (std::size_t g = 0; g < plan.wait_clock.size(); ++g)
-    idle_w +=
+    gpus_idle_w +=
         program.gpu_multiplicity[g] * gpu.power().wait(gpu.profile().clock_at(plan.wait_clock[g])).total_w;
+  // Idle nodes: their GPUs waiting, host, switches and fans, through the power supplies.
+  const double node_gpus_idle_w = gpus_idle_w / program.total_gpus * cluster.gpus_per_node;
+  const double idle_w = cluster.nodes > 0 ? cluster.nodes * cluster.node.draw(node_gpus_idle_w).wall_w +
+                                                cluster.fabric_switches_w
+                                          : gpus_idle_w + cluster.fabric_switches_w;
   const double run_w = m.avg_power_w;
   auto joules_per_pflop = [&](double load) {
     return useful_flops_per_s > 0 ? (idle_w + load * (run_w - idle_w)) / (load * useful_flops_per_s) * 1e15
@@ -115,13 +122,20 @@ RunMetrics summarise(const Scenario& s, const StepProgram& program, const GpuMod
   m.energy_memory_j = run.memory_j;
   m.energy_network_j = run.network_j;
   m.energy_host_j = run.host_j;
+  m.energy_fans_j = run.fans_j;
+  m.energy_psu_loss_j = run.psu_loss_j;
   m.facility_energy_j = run.energy_j * s.pue;
   m.avg_power_w = steady.avg_power_w;
   m.avg_gpu_power_w = steady.time_s > 0 ? gpu_energy_step / (steady.time_s * program.total_gpus) : 0.0;
   for (const StepRecord& st : steps) {
     m.peak_gpu_power_w = std::max(m.peak_gpu_power_w, st.peak_gpu_power_w);
     m.peak_window_power_w = std::max(m.peak_window_power_w, st.peak_window_power_w);
+    m.peak_node_power_w = std::max(m.peak_node_power_w, st.peak_node_power_w);
   }
+  m.avg_node_power_w = steady.avg_node_power_w;
+  // The GPUs' share of the nodes' wall energy (NVLink bytes and fabric switches aside).
+  const double node_j = gpu_energy_step + steady.host_j + steady.fans_j + steady.psu_loss_j;
+  m.gpu_share_of_node_energy = steady.host_j > 0 || steady.psu_loss_j > 0 ? gpu_energy_step / node_j : 1.0;
   m.gpu_hours = run.time_s * program.total_gpus / 3600.0;
   m.mfu = program.model_flops_per_step * per_second / (gpus * peak_flops);
   m.hardware_tflops_per_gpu = program.executed_gemm_flops_per_step * per_second / program.total_gpus / 1e12;

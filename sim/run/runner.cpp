@@ -27,8 +27,12 @@ Topology build_cluster_topology(const Scenario& s) {
 }
 
 ClusterPower cluster_power(const Scenario& s, const Topology& topology) {
-  const double nodes = static_cast<double>(s.gpus_per_node_used) / s.node.gpus_per_node * s.nodes;
-  return {s.node.host_w * nodes, s.node.switch_count * s.node.switch_w * nodes + topology.switch_power_w()};
+  ClusterPower c;
+  c.node = NodePower(s.node, s.gpus_per_node_used, s.power_cap_w > 0 ? s.power_cap_w : s.gpu.tdp_w);
+  c.nodes = static_cast<double>(s.gpus_per_node_used) / s.node.gpus_per_node * s.nodes;
+  c.gpus_per_node = s.node.gpus_per_node;
+  c.fabric_switches_w = topology.switch_power_w();
+  return c;
 }
 
 std::vector<GpuVariation> build_variation(const Scenario& s, const StepProgram& program) {

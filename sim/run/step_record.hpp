@@ -35,9 +35,13 @@ struct StepRecord {
   double gpu_wait_j = 0;
   double memory_j = 0;
   double network_j = 0;
-  double host_j = 0;
+  double host_j = 0;  // CPUs, DRAM, NICs
+  double fans_j = 0;
+  double psu_loss_j = 0;  // power-supply conversion
   double avg_power_w = 0;
   double peak_gpu_power_w = 0;     // instantaneous: a GEMM may exceed the limit until the controller acts
+  double avg_node_power_w = 0;     // one node at the wall, its GPUs at the step's mean power
+  double peak_node_power_w = 0;    // one node at the wall, its GPUs at their highest window
   double peak_window_power_w = 0;  // the power limit's measure: one GPU's average over a control window
   std::uint64_t events = 0;
   std::uint64_t clock_changes = 0;

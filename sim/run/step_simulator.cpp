@@ -133,11 +133,13 @@ ClockIndex StepSimulator::ceiling_for(std::uint32_t g, double target_w, double a
 
 void StepSimulator::control(SimTime now) {
   const double seconds = to_seconds(window_);
+  double node_j = 0;  // Σ over GPUs of multiplicity × the window's energy
   for (std::uint32_t g = 0; g < state_.size(); ++g) {
     advance(g, now);
     GpuState& s = state_[g];
     const GpuEnergy& e = s.energy;
     peak_window_w_ = std::max(peak_window_w_, (e.energy_j - s.window.energy_j) / seconds);
+    node_j += program_->gpu_multiplicity[g] * (e.energy_j - s.window.energy_j);
     // Work held below the ceiling by its planned clock draws what it draws whatever the ceiling; the rest
     // (at the ceiling) gets what is left of the window's budget, at the highest clock that budget allows for
     // its mix of activity and memory traffic.
@@ -160,29 +162,38 @@ void StepSimulator::control(SimTime now) {
       update_power(g);
     }
   }
+  peak_node_gpu_w_ =
+      std::max(peak_node_gpu_w_, node_j / (seconds * program_->total_gpus) * cluster_.gpus_per_node);
   next_tick_ = now + window_;
   executor_.wake_at(next_tick_);
 }
 
 ClockIndex StepSimulator::brake(std::uint32_t g, std::uint32_t kernel, SimTime now) {
-  // The window's budget less what the GPU has drawn in it so far must cover this kernel's power until the
-  // window ends (the kernel, or what follows it, draws at most that); a kernel that runs into the next
-  // window may draw no more than the limit itself. The ceiling if it fits, else the clocks below it.
+  // The window's overshoot so far (energy above the target rate, negative when the GPU has drawn less)
+  // plus this kernel's overshoot until the window ends must not be positive: what follows is assumed to
+  // average the target, as the ceiling intends. A kernel that runs into the next window may carry at most
+  // the guard band's energy into it. The ceiling if it fits, else the clocks below it.
   const GpuState& s = state_[g];
   const double target = cap_w_ * (1.0 - guard_);
-  const double left_j = target * to_seconds(window_) - (s.energy.energy_j - s.window.energy_j);
-  const SimTime remaining = next_tick_ - now;
+  const double window_s = to_seconds(window_);
+  const double remaining_s = to_seconds(next_tick_ - now);
+  const double debt_j = (s.energy.energy_j - s.window.energy_j) - target * (window_s - remaining_s);
+  const double carry_j = (cap_w_ - target) * window_s;
   const double scale = variation_.empty() ? 1.0 : variation_[g].power_factor;
   const double slowdown = slowdown_.empty() ? 1.0 : slowdown_[g];
   const double comm_activity = s.comm_active > 0 ? activity_.comm_activity : 0.0;
   const double comm_memory = s.comm_active > 0 ? activity_.comm_memory_utilisation : 0.0;
   for (ClockIndex c = s.ceiling;; --c) {
     const KernelTiming& k = timing(kernel, c);
-    const double watts = PowerModel::draw(clocks_[c].terms, k.activity + comm_activity,
-                                          k.memory_utilisation + comm_memory, scale)
-                             .total_w;
-    const bool crosses = static_cast<double>(k.duration) * slowdown > static_cast<double>(remaining);
-    if (c == 0 || (watts * to_seconds(remaining) <= left_j && (!crosses || watts <= target))) return c;
+    const double over_w = PowerModel::draw(clocks_[c].terms, k.activity + comm_activity,
+                                           k.memory_utilisation + comm_memory, scale)
+                              .total_w -
+                          target;
+    const double seconds = to_seconds(k.duration) * slowdown;
+    if (c == 0 || over_w <= 0 ||
+        (debt_j + over_w * std::min(seconds, remaining_s) <= 0 &&
+         over_w * std::max(0.0, seconds - remaining_s) <= carry_j))
+      return c;
   }
 }
 
@@ -402,6 +413,7 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
   network_->reset();  // every collective of the last step has ended: start the network afresh
   next_wakeup_ = -1;
   peak_window_w_ = 0;
+  peak_node_gpu_w_ = 0;
   const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
   now_ = stats.end_time;
   for (std::uint32_t g = 0; g < state_.size(); ++g) advance(g, now_);
@@ -415,12 +427,24 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
   r.step = step_index_++;
   r.t_start_s = to_seconds(start_time);
   r.time_s = to_seconds(now_ - start_time);
-  r.network_j = energy.links_j + cluster_.switches_w * r.time_s;
-  r.host_j = cluster_.host_w * r.time_s;
-  r.energy_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j + r.network_j + r.host_j;
+  // A node's parts beyond its GPUs, from the mean GPU's power over the step (fans follow the average).
+  const double gpu_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j;
+  const double node_gpu_w =
+      r.time_s > 0 ? gpu_j / (r.time_s * program_->total_gpus) * cluster_.gpus_per_node : 0.0;
+  const NodePower::Draw node = cluster_.node.draw(node_gpu_w);
+  const double node_s = cluster_.nodes * r.time_s;
+  r.network_j = energy.links_j + (node.switches_w * cluster_.nodes + cluster_.fabric_switches_w) * r.time_s;
+  r.host_j = node.host_w * node_s;
+  r.fans_j = node.fans_w * node_s;
+  r.psu_loss_j = node.psu_loss_w * node_s;
+  r.energy_j = r.gpu_busy_j + r.gpu_wait_j + r.memory_j + r.network_j + r.host_j + r.fans_j + r.psu_loss_j;
   r.avg_power_w = r.time_s > 0 ? r.energy_j / r.time_s : 0.0;
   r.peak_gpu_power_w = energy.peak_gpu_w;
   r.peak_window_power_w = peak_window_w_;
+  if (cluster_.nodes > 0) {
+    r.avg_node_power_w = node.wall_w;
+    r.peak_node_power_w = cluster_.node.peak_wall_w(std::max(peak_node_gpu_w_, node_gpu_w), node_gpu_w);
+  }
   r.events = stats.events;
   r.clock_changes = clock_changes_ - changes_before;
   if (layers) {
@@ -429,7 +453,8 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
     double gpu_and_links = 0;
     for (std::size_t i = 0; i < now_layers.size(); ++i)
       gpu_and_links += (*layers)[i] = now_layers[i] - layers_before[i];
-    const double shared = r.host_j + cluster_.switches_w * r.time_s;
+    const double shared = r.host_j + r.fans_j + r.psu_loss_j +
+                          (node.switches_w * cluster_.nodes + cluster_.fabric_switches_w) * r.time_s;
     if (gpu_and_links > 0)
       for (double& e : *layers) e += shared * (e / gpu_and_links);
   }

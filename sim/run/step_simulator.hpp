@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "energy/energy_meter.hpp"
+#include "energy/node_power.hpp"
 #include "engine/executor.hpp"
 #include "hardware/gpu_model.hpp"
 #include "policy/clock_plan.hpp"
@@ -28,10 +29,13 @@ class NetworkModel;
 class NetworkBackend;
 class OutputSink;
 
-// Power drawn by the cluster outside the GPUs, for the step's wall time.
+// Power drawn by the cluster outside the GPUs: its nodes' hosts, NVSwitches, fans and power supplies
+// (energy/node_power.hpp), and the fabric's switches. Default: none.
 struct ClusterPower {
-  double host_w = 0;      // host share of every node in use
-  double switches_w = 0;  // NVSwitches of those nodes and the fabric's switches
+  NodePower node;         // one node, as if all its GPUs ran this job
+  double nodes = 0;       // the job's share of nodes (4 GPUs of an 8-GPU node: 0.5)
+  int gpus_per_node = 1;  // GPUs of a node, for a node's GPU power from the mean GPU's
+  double fabric_switches_w = 0;
 };
 
 // How one simulated GPU differs from its profile: chips of one model spread in speed and power, and a
@@ -167,6 +171,7 @@ class StepSimulator {
   double guard_ = 0;                 // the share of the limit the controller keeps in reserve
   SimTime next_tick_ = 0;            // the end of the present window
   double peak_window_w_ = 0;         // the highest average power of one GPU over one window, this step
+  double peak_node_gpu_w_ = 0;       // the highest over a window of a node's GPUs (mean GPU × GPUs per node)
   std::vector<SimTime> transition_;  // [from · clocks + to]
   // Changes still under way on a GPU whose power must switch when they end: (end, GPU), earliest first.
   std::vector<std::pair<SimTime, std::uint32_t>> changes_;

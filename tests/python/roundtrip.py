@@ -32,7 +32,8 @@ def main():
                 expected = summary["policies"][policy][key]
                 assert value == expected, (policy, key, value, expected)
             parts = sum(float(attrs[k]) for k in ("energy_gpu_busy_j", "energy_gpu_wait_j", "energy_memory_j",
-                                                   "energy_network_j", "energy_host_j"))
+                                                   "energy_network_j", "energy_host_j", "energy_fans_j",
+                                                   "energy_psu_loss_j"))
             assert abs(parts - float(attrs["energy_j"])) <= 1e-9 * parts, "parts sum to total"
             layers = pd.DataFrame(f[f"/policies/{policy}/layers"][()])
             in_layers = layers[["forward_run_j", "backward_run_j"]].to_numpy().sum()
