@@ -126,12 +126,12 @@ def explain(row, table, layers, schedules):
     if "chosen_clock_mhz" in t and not math.isnan(t["chosen_clock_mhz"]):
         notes.append(f"one clock for everything, {t['chosen_clock_mhz']:.0f} MHz")
     if p == "power-cap":
-        notes.append(f"a {t['power_cap_w']:.0f} W limit throttles the GEMMs that would draw more")
+        notes.append(f"a {t['power_cap_w']:.0f} W limit sets one clock ceiling per control window for all the work in it")
     if p in ("phase-dvfs", "kernel-dvfs", "energy-proportional") and "plans_simulated" in t:
         changes = t["clock_changes_per_step"]
         notes.append(f"{t['plans_simulated']:.0f} plans simulated; the best has {changes:.0f} clock changes per step"
-                     + (" (the transition latency makes per-phase switching dearer than what it saves, so the "
-                        "best plan is a uniform clock)" if changes == 0 else ""))
+                     + (" (a switch's latency and the power it spends at the old clock outweigh what a second "
+                        "clock saves here, so the best plan is a uniform clock)" if changes == 0 else ""))
     if "blocks" in t and not math.isnan(t["blocks"]):
         notes.append(f"{t['blocks_slowed']:.0f} of {t['blocks']:.0f} kernel blocks had slack worth a slower clock")
     if p == "sync-idle":

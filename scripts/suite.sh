@@ -2,7 +2,7 @@
 # The benchmark suite (scenarios/suite): installs what is missing, builds wattsim, runs every suite scenario
 # (two at a time), prints the table model | GPUs | policy | energy saving % | time overhead % | E2A
 # improvement % | CO2e saving %, and writes it with its explanations to docs/results.md.
-# Outputs: out/suite/<scenario>.h5 and .txt. About 2 minutes on 2 cores.
+# Outputs: out/suite/<scenario>.h5 and .txt. About 5 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${SKIP_SETUP:-0}" != 1 ]]; then

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -63,6 +65,10 @@ TEST(PublishedPower, V100ResNet50PowerLimitSweep) {
   }
   const std::size_t ref = limits.size() - 1;
   ASSERT_EQ(limits[ref], 250.0);
+  std::cout << "limit W | time ratio sim / published | energy ratio sim / published | power W sim\n";
+  for (std::size_t i = 0; i < limits.size(); ++i)
+    std::printf("%7.0f | %.3f / %.3f | %.3f / %.3f | %.0f\n", limits[i], time[i] / time[ref], time_ratio[i],
+                energy[i] / energy[ref], energy_ratio[i], energy[i] / time[i]);
   for (std::size_t i = 0; i < limits.size(); ++i) {
     EXPECT_NEAR(time[i] / time[ref], time_ratio[i], 0.03) << limits[i] << " W";
     EXPECT_NEAR(energy[i] / energy[ref], energy_ratio[i], 0.07) << limits[i] << " W";
@@ -86,6 +92,9 @@ TEST(PublishedPower, A100AttentionBlockAt1200MHz) {
   const PolicyResult &fast = policy(r, "static"), &slow = policy(r, "locked-clock");
   const double time = slow.metrics.step_time_s / fast.metrics.step_time_s;
   const double energy = gpu_step_j(slow) / gpu_step_j(fast);
+  std::printf("1200 MHz vs default: time %.3f (published %.3f), energy %.3f (%.3f), power %.3f (%.3f)\n",
+              time, ref["time_ratio"].as<double>(), energy, ref["energy_ratio"].as<double>(), energy / time,
+              ref["power_ratio"].as<double>());
   EXPECT_NEAR(time / ref["time_ratio"].as<double>(), 1.0, 0.05);
   EXPECT_NEAR(energy / ref["energy_ratio"].as<double>(), 1.0, 0.05);
   EXPECT_NEAR(energy / time / ref["power_ratio"].as<double>(), 1.0, 0.06);

@@ -58,23 +58,21 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
       const double per_second = m * (lambda + c.power_w());  // a transition stalls the kernel at f
       double best = previous[f];
       auto from = static_cast<ClockIndex>(f);
-      for (std::size_t g = f; g-- > 0;) {
+      // Try switching in from g; false once no clock farther away can beat `best` (bound: the cheapest
+      // state on that side, below[g] or above[g], plus this switch's cost).
+      auto try_from = [&](std::size_t g, const std::vector<double>& bound) {
         const double tau =
             per_second * costs.transition_s(static_cast<ClockIndex>(g), static_cast<ClockIndex>(f));
-        if (below[g] + tau >= best) break;
+        if (bound[g] + tau >= best) return false;
         if (previous[g] + tau < best) {
           best = previous[g] + tau;
           from = static_cast<ClockIndex>(g);
         }
+        return true;
+      };
+      for (std::size_t g = f; g-- > 0 && try_from(g, below);) {
       }
-      for (std::size_t g = f + 1; g < clocks; ++g) {
-        const double tau =
-            per_second * costs.transition_s(static_cast<ClockIndex>(g), static_cast<ClockIndex>(f));
-        if (above[g] + tau >= best) break;
-        if (previous[g] + tau < best) {
-          best = previous[g] + tau;
-          from = static_cast<ClockIndex>(g);
-        }
+      for (std::size_t g = f + 1; g < clocks && try_from(g, above); ++g) {
       }
       current[f] = own + best;
       came_from[i * clocks + f] = from;

@@ -1,5 +1,6 @@
 // Power cap: a fixed board power limit as a fraction of TDP, as `nvidia-smi -pl` sets it; clocks are
-// otherwise left at the top, and the GPU's power management throttles kernels that would exceed it.
+// otherwise left at the top, and the GPU's power controller holds every control window's average within it
+// (docs/physics.md, "Power limit").
 // Zeus (You et al. NSDI'23, S44) finds the energy-optimal limit near 55–65% of the maximum.
 #include <sstream>
 
