@@ -12,6 +12,13 @@ KernelCostTable::KernelCostTable(const GpuModel& gpu, const StepProgram& program
   for (int from = 0; from < clocks_; ++from)
     for (int to = 0; to < clocks_; ++to)
       transition_s_.push_back(to_seconds(gpu.transition_ns(p.clock_at(from), p.clock_at(to))));
+  if (clocks_ > 1) {
+    downward_s_ = transition_s(1, 0);
+    for (int from = 1; from < clocks_; ++from)
+      for (int to = 0; to < from; ++to)
+        if (transition_s(static_cast<ClockIndex>(from), static_cast<ClockIndex>(to)) != downward_s_)
+          downward_s_ = -1;
+  }
   costs_.reserve(program.kernels.size() * static_cast<std::size_t>(clocks_));
   for (const Kernel& k : program.kernels) {
     check_stop();

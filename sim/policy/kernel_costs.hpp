@@ -40,6 +40,9 @@ class KernelCostTable {
   double transition_s(ClockIndex from, ClockIndex to) const {
     return transition_s_[from * static_cast<std::size_t>(clocks_) + to];
   }
+  // τ of every move to a lower clock if they are all the same (no voltage wait going down: the relock
+  // alone), else a negative number.
+  double downward_transition_s() const { return downward_s_; }
 
  private:
   const StepProgram* program_;
@@ -47,6 +50,7 @@ class KernelCostTable {
   int clocks_;
   std::vector<KernelCost> costs_;
   std::vector<double> transition_s_;
+  double downward_s_ = -1;
 };
 
 }  // namespace wattsim

@@ -33,20 +33,27 @@ constexpr ParamSpec kParameters[] = {
 // Minimises Σ c_k(f_k) + Σ [f_k ≠ f_{k−1}]·s_k(f_{k−1}, f_k) over one sequence and writes the clocks into
 // plan. The switch into f from g is searched outward from f in both directions and stops once no clock
 // farther out can beat the best: τ(g, f) never falls as g moves away from f (a relock, plus a voltage
-// rise that grows with the distance below f), and prefix and suffix minima bound D_{k−1} beyond.
+// rise that grows with the distance below f), and prefix and suffix minima bound D_{k−1} beyond. Moves
+// down need no voltage wait, so where their τ is one constant the best switch from above is the suffix
+// minimum itself, found in O(1) (the scan from above would otherwise visit every clock up to the GEMMs').
 void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgram& program,
                            const KernelCostTable& costs, double lambda, ClockPlan& plan) {
   const auto clocks = static_cast<std::size_t>(costs.clocks());
   std::vector<ClockIndex> came_from(sequence.size() * clocks, 0);  // the clock of kernel k−1 on the best path
   std::vector<double> previous(clocks, 0.0), current(clocks), below(clocks), above(clocks);
+  std::vector<ClockIndex> above_at(clocks);  // where above[g] is attained, the lowest such clock
+  const double downward_s = costs.downward_transition_s();
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const StepTask& task = program.tasks[sequence[i]];
     const double m = program.gpu_multiplicity[task.gpu];
     // below[g] = min D_{k−1} over clocks ≤ g, above[g] over clocks ≥ g.
     for (std::size_t g = 0; g < clocks; ++g)
       below[g] = g == 0 ? previous[0] : std::min(below[g - 1], previous[g]);
-    for (std::size_t g = clocks; g-- > 0;)
-      above[g] = g + 1 == clocks ? previous[g] : std::min(above[g + 1], previous[g]);
+    for (std::size_t g = clocks; g-- > 0;) {
+      const bool here = g + 1 == clocks || previous[g] <= above[g + 1];
+      above[g] = here ? previous[g] : above[g + 1];
+      above_at[g] = here ? static_cast<ClockIndex>(g) : above_at[g + 1];
+    }
     for (std::size_t f = 0; f < clocks; ++f) {
       const KernelCost& c = costs.for_task(sequence[i], static_cast<ClockIndex>(f));
       const double own = m * (c.energy_j + lambda * c.time_s);
@@ -72,7 +79,12 @@ void plan_sequence_viterbi(const std::vector<TaskId>& sequence, const StepProgra
       };
       for (std::size_t g = f; g-- > 0 && try_from(g, below);) {
       }
-      for (std::size_t g = f + 1; g < clocks && try_from(g, above); ++g) {
+      if (downward_s < 0) {
+        for (std::size_t g = f + 1; g < clocks && try_from(g, above); ++g) {
+        }
+      } else if (f + 1 < clocks && above[f + 1] + per_second * downward_s < best) {
+        best = above[f + 1] + per_second * downward_s;
+        from = above_at[f + 1];
       }
       current[f] = own + best;
       came_from[i * clocks + f] = from;
