@@ -36,10 +36,10 @@ struct KernelEfficiency {
   double memory = 0.85;  // of the HBM bandwidth
   double tensor_activity = 1.0;
   double vector_activity = 0.45;
-  // An FP32 GEMM keeps the FMA pipes, register files and shared memory about as busy as a tensor GEMM keeps
-  // the tensor cores: S96's A100 DGEMM holds 1305 MHz at the limit where half-precision GEMMs hold 1275 MHz,
-  // α = (V²f at 1275)/(V²f at 1305) = 0.92 of a tensor GEMM's (docs/physics.md).
-  double fp32_gemm_activity = 0.92;
+  // An FP32 GEMM keeps the CUDA cores' FMA pipes busy and streams its operands through shared memory and
+  // L1: it draws what an FMA loop at its peak rate beside full HBM streaming draws (S100: 234 W on V100
+  // PCIe boards at 1380 MHz), α = 0.72 of a tensor GEMM's (docs/physics.md).
+  double fp32_gemm_activity = 0.72;
   SimTime kernel_overhead_ns = 2000;  // launch gap + tail wave of one kernel
 };
 

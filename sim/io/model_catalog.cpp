@@ -124,10 +124,10 @@ constexpr ParamSpec kPowerSpecs[] = {
     quantity("gemm_sustained_clock", Dimension::Frequency,
              "the clock a dense GEMM on realistic data holds at TDP (the power model's TDP anchor)",
              derived("0.90 x compute.peak_clock (S85: 0.87 on random data, S96: 0.93 under HPL)"), 1e6, 1e10),
-    number("memory_activity", "SM/L2 activity per unit of memory utilisation (S39)", 0.27, 0, 2),
+    number("memory_activity", "SM/L2 activity per unit of memory utilisation (S39, S100)", 0.27, 0, 2),
     quantity("control_window", Dimension::Time, "the power limit controller's averaging window", 10e-3, 1e-4,
              10),
-    number("control_guard", "share of the limit the controller keeps in reserve", 0.03, 0, 0.5),
+    number("control_guard", "share of the limit the controller keeps in reserve (S40)", 0.01, 0, 0.5),
     number("comm_activity", "SM activity added by NCCL kernels", 0.1, 0, 1),
     number("comm_memory_utilisation", "HBM utilisation added by NCCL kernels", 0.3, 0, 1),
 };
@@ -139,10 +139,9 @@ constexpr ParamSpec kEfficiencySpecs[] = {
            KernelEfficiency{}.tensor_activity, 0, 1),
     number("vector_activity", "switching activity of vector kernels", KernelEfficiency{}.vector_activity, 0,
            1),
-    number(
-        "fp32_gemm_activity",
-        "switching activity of an FP32 GEMM on the CUDA cores (S96: A100 DGEMM holds 1305 MHz at the limit)",
-        KernelEfficiency{}.fp32_gemm_activity, 0, 1),
+    number("fp32_gemm_activity",
+           "switching activity of an FP32 GEMM on the CUDA cores (S100: an FMA loop at its peak on V100)",
+           KernelEfficiency{}.fp32_gemm_activity, 0, 1),
     quantity("kernel_overhead", Dimension::Time, "launch gap and tail of one kernel",
              to_seconds(KernelEfficiency{}.kernel_overhead_ns), 0, 1e-2),
 };
