@@ -5,7 +5,9 @@
 namespace wattsim {
 
 SimTime budget_limit(const StepOutcome& baseline, double budget) {
-  return static_cast<SimTime>(std::floor(static_cast<double>(baseline.time) * (1.0 + budget)));
+  constexpr double kTimingTolerance = 1e-6;
+  return static_cast<SimTime>(
+      std::floor(static_cast<double>(baseline.time) * (1.0 + budget + kTimingTolerance)));
 }
 
 BestPlan::BestPlan(const PlanningContext& context, SimTime limit)
