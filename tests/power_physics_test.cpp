@@ -178,7 +178,8 @@ TEST(PublishedPower, V100EnergyValleyBelowTheVoltageKnee) {
 TEST(PublishedPower, MemoryBoundWorkAtTheLowestClock) {
   const YAML::Node ref = test::published("power.yaml")["memory_bound_decode"];
   const double saving = ref["energy_saving"].as<double>();
-  for (const char* name : {"V100-SXM2-32GB", "V100-PCIe-32GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB", "A40"}) {
+  for (const char* name :
+       {"V100-SXM2-32GB", "V100-PCIe-32GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB", "A40"}) {
     const GpuProfile p = test::gpu(name);
     const GpuModel gpu(p, Precision::FP16, p.tdp_w);
     const KernelWork stream{2e9, 8e9, KernelKind::Elementwise};  // 0.25 FLOP/byte: decode-like
