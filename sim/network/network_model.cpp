@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <stdexcept>
+#include <tuple>
 
 namespace wattsim {
 
@@ -51,8 +51,72 @@ Phase ring_phase(CollectiveKind kind, double bytes, const std::vector<int>& rank
   return p;
 }
 
+// The group's ranks by node, nodes in order of first appearance, ranks in the group's order.
+std::vector<std::vector<int>> members_by_node(const std::vector<int>& ranks, const Topology& topo) {
+  std::vector<std::vector<int>> nodes;
+  std::vector<int> node_ids;
+  for (int r : ranks) {
+    const int node = topo.node_of(r);
+    const auto it = std::find(node_ids.begin(), node_ids.end(), node);
+    if (it == node_ids.end()) {
+      node_ids.push_back(node);
+      nodes.push_back({r});
+    } else {
+      nodes[static_cast<std::size_t>(it - node_ids.begin())].push_back(r);
+    }
+  }
+  return nodes;
+}
+
+// Folds flows with the same source and destination into one (channels that share a link hop).
+void merge_flows(Phase& p) {
+  std::sort(p.flows.begin(), p.flows.end(),
+            [](const Flow& a, const Flow& b) { return std::tie(a.src, a.dst) < std::tie(b.src, b.dst); });
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < p.flows.size(); ++i) {
+    if (out > 0 && p.flows[out - 1].src == p.flows[i].src && p.flows[out - 1].dst == p.flows[i].dst)
+      p.flows[out - 1].bytes += p.flows[i].bytes;
+    else
+      p.flows[out++] = p.flows[i];
+  }
+  p.flows.resize(out);
+}
+
+// A ring as NCCL runs it over a group that spans nodes: one channel (ring) per member of a node, each
+// carrying 1/k of the data and leaving every node through a different GPU and so a different NIC
+// (NCCL builds its rings per NIC: S75 "one ring per NIC", S77/S78 busbw ≈ NICs × per-NIC rate). Channel j
+// visits each node's members starting at the j-th; inside a node the channels share the NVLink hops, so
+// a GPU's NVLink carries (k−1)/k of a single ring's bytes and its NIC 1/k. Groups inside one node, or
+// with one member per node or unequal members per node, are one ring.
+Phase channel_rings(CollectiveKind kind, double bytes, const std::vector<int>& ranks, const Topology& topo) {
+  const std::vector<std::vector<int>> nodes = members_by_node(ranks, topo);
+  const std::size_t k = nodes.front().size();
+  const bool regular = std::all_of(nodes.begin(), nodes.end(), [&](const auto& m) { return m.size() == k; });
+  if (nodes.size() < 2 || k < 2 || !regular || kind == CollectiveKind::AllToAll)
+    return ring_phase(kind, bytes, ranks, topo);
+  Phase all;
+  std::vector<int> order;
+  order.reserve(ranks.size());
+  for (std::size_t j = 0; j < k; ++j) {
+    order.clear();
+    for (const std::vector<int>& members : nodes)
+      for (std::size_t i = 0; i < k; ++i) order.push_back(members[(i + j) % k]);
+    Phase channel = ring_phase(kind, bytes / static_cast<double>(k), order, topo);
+    all.flows.insert(all.flows.end(), channel.flows.begin(), channel.flows.end());
+    all.latency_s = std::max(all.latency_s, channel.latency_s);
+  }
+  merge_flows(all);
+  return all;
+}
+
+// One ring over the group in its listed order: where the group spans nodes, each node is entered and left
+// through one GPU and so one NIC.
 std::vector<Phase> ring(const Collective& c, const Topology& topo) {
   return {ring_phase(c.kind, c.bytes, c.ranks, topo)};
+}
+
+std::vector<Phase> nccl_ring(const Collective& c, const Topology& topo) {
+  return {channel_rings(c.kind, c.bytes, c.ranks, topo)};
 }
 
 // Double binary tree as used by NCCL, approximated by one binary tree: data flows up (reduce) and down
@@ -72,33 +136,49 @@ std::vector<Phase> tree(const Collective& c, const Topology& topo) {
   return {p};
 }
 
-// Hierarchical (2D) all-reduce: reduce-scatter inside each node, all-reduce of the 1/k shards across
-// nodes among GPUs of the same local position, all-gather inside each node (NCCL's tree/ring hybrid,
-// Horovod's hierarchical mode). Other collectives, and groups inside one node, use a ring.
+// Hierarchical (2D) collectives over a group with k members on each of several nodes: inside each node
+// a ring over NVLink, across nodes k column rings (members of the same local position, each through its
+// own NIC) over 1/k of the data (NCCL's tree/ring hybrids, Horovod's hierarchical mode).
+//   all-reduce:     intra reduce-scatter, inter all-reduce of the shards, intra all-gather;
+//   reduce-scatter: intra reduce-scatter, inter reduce-scatter of the shards;
+//   all-gather:     inter all-gather of the shards, intra all-gather.
+// Other collectives, irregular groups and groups inside one node use the channelled ring (nccl-ring).
 std::vector<Phase> hierarchical(const Collective& c, const Topology& topo) {
-  std::map<int, std::vector<int>> by_node;
-  for (int r : c.ranks) by_node[topo.node_of(r)].push_back(r);
-  const std::size_t k = by_node.begin()->second.size();
-  const bool regular =
-      std::all_of(by_node.begin(), by_node.end(), [&](const auto& e) { return e.second.size() == k; });
-  if (c.kind != CollectiveKind::AllReduce || by_node.size() < 2 || k < 2 || !regular) return ring(c, topo);
-  Phase intra_rs, inter, intra_ag;
-  for (const auto& [node, members] : by_node) {
-    Phase rs = ring_phase(CollectiveKind::ReduceScatter, c.bytes, members, topo);
-    Phase ag = ring_phase(CollectiveKind::AllGather, c.bytes, members, topo);
-    intra_rs.flows.insert(intra_rs.flows.end(), rs.flows.begin(), rs.flows.end());
-    intra_ag.flows.insert(intra_ag.flows.end(), ag.flows.begin(), ag.flows.end());
-    intra_rs.latency_s = std::max(intra_rs.latency_s, rs.latency_s);
-    intra_ag.latency_s = std::max(intra_ag.latency_s, ag.latency_s);
+  const std::vector<std::vector<int>> nodes = members_by_node(c.ranks, topo);
+  const std::size_t k = nodes.front().size();
+  const bool regular = std::all_of(nodes.begin(), nodes.end(), [&](const auto& m) { return m.size() == k; });
+  const bool two_level = c.kind == CollectiveKind::AllReduce || c.kind == CollectiveKind::ReduceScatter ||
+                         c.kind == CollectiveKind::AllGather;
+  if (!two_level || nodes.size() < 2 || k < 2 || !regular) return nccl_ring(c, topo);
+  auto intra = [&](CollectiveKind kind) {
+    Phase p;
+    for (const std::vector<int>& members : nodes) {
+      Phase one = ring_phase(kind, c.bytes, members, topo);
+      p.flows.insert(p.flows.end(), one.flows.begin(), one.flows.end());
+      p.latency_s = std::max(p.latency_s, one.latency_s);
+    }
+    return p;
+  };
+  auto inter = [&](CollectiveKind kind) {
+    Phase p;
+    for (std::size_t j = 0; j < k; ++j) {
+      std::vector<int> column;
+      for (const std::vector<int>& members : nodes) column.push_back(members[j]);
+      Phase one = ring_phase(kind, c.bytes / static_cast<double>(k), column, topo);
+      p.flows.insert(p.flows.end(), one.flows.begin(), one.flows.end());
+      p.latency_s = std::max(p.latency_s, one.latency_s);
+    }
+    return p;
+  };
+  switch (c.kind) {
+    case CollectiveKind::ReduceScatter:
+      return {intra(CollectiveKind::ReduceScatter), inter(CollectiveKind::ReduceScatter)};
+    case CollectiveKind::AllGather:
+      return {inter(CollectiveKind::AllGather), intra(CollectiveKind::AllGather)};
+    default:
+      return {intra(CollectiveKind::ReduceScatter), inter(CollectiveKind::AllReduce),
+              intra(CollectiveKind::AllGather)};
   }
-  for (std::size_t j = 0; j < k; ++j) {
-    std::vector<int> column;
-    for (const auto& [node, members] : by_node) column.push_back(members[j]);
-    Phase ar = ring_phase(CollectiveKind::AllReduce, c.bytes / static_cast<double>(k), column, topo);
-    inter.flows.insert(inter.flows.end(), ar.flows.begin(), ar.flows.end());
-    inter.latency_s = std::max(inter.latency_s, ar.latency_s);
-  }
-  return {intra_rs, inter, intra_ag};
 }
 
 }  // namespace
@@ -107,8 +187,16 @@ const CollectiveAlgorithmRegistry& CollectiveAlgorithmRegistry::instance() {
   static const CollectiveAlgorithmRegistry registry = [] {
     CollectiveAlgorithmRegistry r;
     r.add({"ring", "bandwidth-optimal ring: 2(n-1)/n S/B + 2(n-1) alpha for an all-reduce", ring});
+    r.add({"nccl-ring",
+           "rings as NCCL builds them: one channel per NIC of a node where the group spans nodes, each "
+           "carrying "
+           "1/k of the data",
+           nccl_ring});
     r.add({"tree", "binary tree all-reduce, pipelined reduce then broadcast: latency ~ log n", tree});
-    r.add({"hierarchical", "2D all-reduce: intra-node reduce-scatter, inter-node ring, intra-node all-gather",
+    r.add({"hierarchical",
+           "2D all-reduce, reduce-scatter and all-gather: rings inside each node over NVLink, across nodes "
+           "over "
+           "every NIC",
            hierarchical});
     return r;
   }();
