@@ -16,9 +16,9 @@ struct Cluster {
   Scenario scenario;
   Topology topology;
   explicit Cluster(const std::string& hardware)
-      : scenario(
-            test::scenario_from_text("name: c\nhardware: " + hardware +
-                                     "\nworkload: {model: gpt-1.3b, global_batch: 81920, micro_batch: 1}\n")),
+      : scenario(test::scenario_from_text(
+            "name: c\nhardware: " + hardware +
+            "\nworkload: {model: gpt-1.3b, precision: fp16, global_batch: 81920, micro_batch: 1}\n")),
         topology(build_cluster_topology(scenario)) {}
 };
 
@@ -160,6 +160,23 @@ TEST(NcclRing, OneChannelPerNicClosedForm) {
     // The flow fidelity agrees where nothing else runs.
     EXPECT_NEAR(flow_seconds(c.topology, nccl.phases(col)) / nccl.analytical_seconds(col), 1.0, 0.01) << k;
   }
+}
+
+// A node with fewer NICs than GPUs (DGX-1: 4 for 8 V100s) shares each NIC between neighbouring GPUs, and
+// NCCL's rings are one per NIC: 4 channels over a group of 8 GPUs per node, T's NIC term 2(n−1)/n·S/(4·B).
+TEST(NcclRing, OneChannelPerNicWhereGpusShareNics) {
+  const Cluster c("{gpu: V100-SXM2-32GB, nodes: 2}");
+  EXPECT_EQ(c.topology.nics_per_node(), 4);
+  // GPUs 0 and 1 have a PCIe link each to one shared NIC; GPU 2 has its own.
+  EXPECT_NE(c.topology.route(0, 8).links[0], c.topology.route(1, 9).links[0]);
+  EXPECT_EQ(c.topology.route(0, 8).links[1], c.topology.route(1, 9).links[1]);
+  EXPECT_NE(c.topology.route(0, 8).links[1], c.topology.route(2, 10).links[1]);
+  const NetworkModel nccl(c.topology, "nccl-ring");
+  const Collective col = all_reduce(4e9, group(2, 8));
+  const double nic = c.topology.route(0, 8).bottleneck_bps, share = 2 * 15.0 / 16;
+  const double bandwidth_term = nccl.analytical_seconds(col) - 30 * c.topology.route(7, 8).latency_s;
+  EXPECT_NEAR(bandwidth_term / (share * col.bytes / (4 * nic)), 1.0, 0.01);
+  EXPECT_NEAR(flow_seconds(c.topology, nccl.phases(col)) / nccl.analytical_seconds(col), 1.0, 0.01);
 }
 
 // nccl-tests on two nodes with Ring forced (S77: 8 x H100 and 8 NDR NICs per node, 46-48 GB/s bus bandwidth

@@ -116,7 +116,7 @@ bool check_fabric(const Scenario& s, Issues& issues) {
   const FabricKind* kind = FabricRegistry::instance().find(s.fabric_choice.kind);
   if (!kind) return true;  // reported where it was read
   const std::string why =
-      fabric_capacity_problem(*kind, s.fabric, s.fabric_choice, s.nodes, s.node.gpus_per_node);
+      fabric_capacity_problem(*kind, s.fabric, s.fabric_choice, s.nodes, s.node.compute_nics());
   if (!why.empty()) {
     issues.push_back({"hardware", "hardware: " + why});
     return false;

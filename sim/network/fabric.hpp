@@ -35,7 +35,7 @@ struct FabricKind {
   std::string description;
   std::function<void(TopologyBuilder&, const FabricProfile&, const FabricChoice&)> build;
   // The most NICs this layout can join with these switches (checked before anything is built).
-  std::function<long long(const FabricProfile&, const FabricChoice&, int gpus_per_node)> max_nics;
+  std::function<long long(const FabricProfile&, const FabricChoice&, int nics_per_node)> max_nics;
 };
 
 class FabricRegistry : public Registry<FabricKind> {
@@ -43,9 +43,9 @@ class FabricRegistry : public Registry<FabricKind> {
   static const FabricRegistry& instance();
 };
 
-// Why this fabric cannot join every NIC of `nodes` nodes of `gpus_per_node` GPUs (one NIC per GPU), or ""
-// if it can: checked before anything is built.
+// Why this fabric cannot join every NIC of `nodes` nodes of `nics_per_node` compute NICs, or "" if it
+// can: checked before anything is built.
 std::string fabric_capacity_problem(const FabricKind& kind, const FabricProfile& fabric,
-                                    const FabricChoice& choice, int nodes, int gpus_per_node);
+                                    const FabricChoice& choice, int nodes, int nics_per_node);
 
 }  // namespace wattsim

@@ -1,7 +1,8 @@
 // Fabric kinds: how switches are laid out and cabled between the nodes' NICs. Each kind registers itself;
 // a scenario names one with hardware.fabric.
 //
-// Conventions: one NIC per GPU (DGX A100/H100); every cable runs at the NIC line rate × efficiency;
+// Conventions: a node's compute NICs (one per GPU on DGX A100/H100, fewer on DGX-1 and PCIe servers,
+// NodeProfile::compute_nics); every cable runs at the NIC line rate × efficiency;
 // a leaf of radix k with oversubscription o gives k·o/(o+1) ports to NICs and the rest to the layer above
 // (o = 1: non-blocking). Cables between two switches are aggregated into one edge pair.
 #include <algorithm>
@@ -44,8 +45,8 @@ void cable_up(TopologyBuilder& b, const FabricProfile& f, const std::vector<std:
     b.connect(pair.first, pair.second, bw, f.switch_latency_s, f.energy_j_per_byte, n);
 }
 
-void attach_nic(TopologyBuilder& b, const FabricProfile& f, int rank, std::size_t leaf) {
-  b.connect(b.nic(rank), leaf, f.nic_bandwidth_bps * f.efficiency, f.nic_latency_s / 2, f.energy_j_per_byte);
+void attach_nic(TopologyBuilder& b, const FabricProfile& f, int nic, std::size_t leaf) {
+  b.connect(b.nic(nic), leaf, f.nic_bandwidth_bps * f.efficiency, f.nic_latency_s / 2, f.energy_j_per_byte);
 }
 
 // Every spine reaches every leaf in a two-level Clos, so a spine's ports bound the leaves.
@@ -58,7 +59,7 @@ void check_capacity(int needed, int available, const std::string& what, const Fa
 }
 
 void fat_tree_2l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice& c) {
-  const int nics = b.nodes() * b.gpus_per_node();
+  const int nics = b.nodes() * b.nics_per_node();
   const LeafPorts ports = split_ports(f.switch_radix, c.oversubscription);
   check_capacity(ceil_div(nics, ports.down), f.switch_radix,
                  "a two-level fat-tree of " + std::to_string(nics) + " NICs", f);
@@ -73,7 +74,7 @@ void fat_tree_2l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice&
 }
 
 void fat_tree_3l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice& c) {
-  const int nics = b.nodes() * b.gpus_per_node();
+  const int nics = b.nodes() * b.nics_per_node();
   const LeafPorts ports = split_ports(f.switch_radix, c.oversubscription);
   const int half = f.switch_radix / 2;
   const int leaves_total = ceil_div(nics, ports.down);
@@ -102,21 +103,21 @@ void fat_tree_3l(TopologyBuilder& b, const FabricProfile& f, const FabricChoice&
              std::to_string(pods) + " pods, three-level fat-tree");
 }
 
-// Rail-optimized (NVIDIA DGX SuperPOD): GPU i of every node in a group reaches leaf i of that group, so
+// Rail-optimized (NVIDIA DGX SuperPOD): NIC i of every node in a group reaches leaf i of that group, so
 // same-rank GPUs of different nodes are one switch apart; spines join the rails.
 void rail_optimized(TopologyBuilder& b, const FabricProfile& f, const FabricChoice& c) {
   const LeafPorts ports = split_ports(f.switch_radix, c.oversubscription);
   const int nodes_per_group = ports.down;
   const int groups = ceil_div(b.nodes(), nodes_per_group);
-  check_capacity(groups * b.gpus_per_node(), f.switch_radix,
+  check_capacity(groups * b.nics_per_node(), f.switch_radix,
                  "a rail-optimized fabric of " + std::to_string(b.nodes()) + " nodes", f);
   std::vector<std::size_t> leaves, spines;
   for (int g = 0; g < groups; ++g)
-    for (int rail = 0; rail < b.gpus_per_node(); ++rail) leaves.push_back(b.add_switch());
+    for (int rail = 0; rail < b.nics_per_node(); ++rail) leaves.push_back(b.add_switch());
   for (int node = 0; node < b.nodes(); ++node)
-    for (int rail = 0; rail < b.gpus_per_node(); ++rail)
-      attach_nic(b, f, node * b.gpus_per_node() + rail,
-                 leaves[static_cast<std::size_t>((node / nodes_per_group) * b.gpus_per_node() + rail)]);
+    for (int rail = 0; rail < b.nics_per_node(); ++rail)
+      attach_nic(b, f, node * b.nics_per_node() + rail,
+                 leaves[static_cast<std::size_t>((node / nodes_per_group) * b.nics_per_node() + rail)]);
   for (int i = 0; i < std::max(1, ceil_div(static_cast<int>(leaves.size()) * ports.up, f.switch_radix)); ++i)
     spines.push_back(b.add_switch());
   cable_up(b, f, leaves, spines, ports.up);
@@ -133,17 +134,17 @@ long long max_nics_3l(const FabricProfile& f, const FabricChoice& c, int) {
   return static_cast<long long>(f.switch_radix) * (f.switch_radix / 2) *
          split_ports(f.switch_radix, c.oversubscription).down;
 }
-long long max_nics_rail(const FabricProfile& f, const FabricChoice& c, int gpus_per_node) {
-  const long long groups = f.switch_radix / std::max(1, gpus_per_node);
-  return groups * split_ports(f.switch_radix, c.oversubscription).down * gpus_per_node;
+long long max_nics_rail(const FabricProfile& f, const FabricChoice& c, int nics_per_node) {
+  const long long groups = f.switch_radix / std::max(1, nics_per_node);
+  return groups * split_ports(f.switch_radix, c.oversubscription).down * nics_per_node;
 }
 
 }  // namespace
 
 std::string fabric_capacity_problem(const FabricKind& kind, const FabricProfile& fabric,
-                                    const FabricChoice& choice, int nodes, int gpus_per_node) {
-  const long long nics = static_cast<long long>(nodes) * gpus_per_node;
-  const long long most = kind.max_nics(fabric, choice, gpus_per_node);
+                                    const FabricChoice& choice, int nodes, int nics_per_node) {
+  const long long nics = static_cast<long long>(nodes) * nics_per_node;
+  const long long most = kind.max_nics(fabric, choice, nics_per_node);
   if (nics <= most) return "";
   std::ostringstream m;
   m << "a " << kind.name << " fabric of " << fabric.name << " switches (radix " << fabric.switch_radix

@@ -82,26 +82,45 @@ void merge_flows(Phase& p) {
   p.flows.resize(out);
 }
 
-// A ring as NCCL runs it over a group that spans nodes: one channel (ring) per member of a node, each
-// carrying 1/k of the data and leaving every node through a different GPU and so a different NIC
-// (NCCL builds its rings per NIC: S75 "one ring per NIC", S77/S78 busbw ≈ NICs × per-NIC rate). Channel j
-// visits each node's members starting at the j-th; inside a node the channels share the NVLink hops, so
-// a GPU's NVLink carries (k−1)/k of a single ring's bytes and its NIC 1/k. Groups inside one node, or
-// with one member per node or unequal members per node, are one ring.
+// The members of a node's part of a group that each start a channel: the first member on each distinct
+// NIC, in the group's order.
+std::vector<std::size_t> channel_starts(const std::vector<int>& members, const Topology& topo) {
+  std::vector<std::size_t> starts;
+  std::vector<int> seen;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const int nic = topo.nic_of(members[i]);
+    if (std::find(seen.begin(), seen.end(), nic) == seen.end()) {
+      seen.push_back(nic);
+      starts.push_back(i);
+    }
+  }
+  return starts;
+}
+
+// A ring as NCCL runs it over a group that spans nodes: one channel (ring) per NIC the group's members
+// of a node use, each carrying 1/c of the data and entering and leaving every node through a different
+// NIC (NCCL builds its rings per NIC: S75 "one ring per NIC", S77/S78 busbw ≈ NICs × per-NIC rate).
+// Channel j visits each node's members starting at the first member on NIC j, so it leaves through the
+// NIC of the member before it; inside a node the channels share the NVLink hops. With one NIC per member
+// (k members, k channels) a GPU's NVLink carries (k−1)/k of a single ring's bytes and its NIC 1/k. Groups
+// inside one node, with one member per node, or with nodes that differ (members or NICs), are one ring.
 Phase channel_rings(CollectiveKind kind, double bytes, const std::vector<int>& ranks, const Topology& topo) {
   const std::vector<std::vector<int>> nodes = members_by_node(ranks, topo);
   const std::size_t k = nodes.front().size();
-  const bool regular = std::all_of(nodes.begin(), nodes.end(), [&](const auto& m) { return m.size() == k; });
-  if (nodes.size() < 2 || k < 2 || !regular || kind == CollectiveKind::AllToAll)
+  const std::vector<std::size_t> starts = channel_starts(nodes.front(), topo);
+  const bool regular = std::all_of(nodes.begin(), nodes.end(), [&](const auto& m) {
+    return m.size() == k && channel_starts(m, topo) == starts;
+  });
+  if (nodes.size() < 2 || starts.size() < 2 || !regular || kind == CollectiveKind::AllToAll)
     return ring_phase(kind, bytes, ranks, topo);
   Phase all;
   std::vector<int> order;
   order.reserve(ranks.size());
-  for (std::size_t j = 0; j < k; ++j) {
+  for (std::size_t start : starts) {
     order.clear();
     for (const std::vector<int>& members : nodes)
-      for (std::size_t i = 0; i < k; ++i) order.push_back(members[(i + j) % k]);
-    Phase channel = ring_phase(kind, bytes / static_cast<double>(k), order, topo);
+      for (std::size_t i = 0; i < k; ++i) order.push_back(members[(i + start) % k]);
+    Phase channel = ring_phase(kind, bytes / static_cast<double>(starts.size()), order, topo);
     all.flows.insert(all.flows.end(), channel.flows.begin(), channel.flows.end());
     all.latency_s = std::max(all.latency_s, channel.latency_s);
   }

@@ -32,6 +32,11 @@ struct NodeProfile {
     int nics = 0;
     double nic_w = 0;  // each, powered whether or not it carries traffic (bytes are charged to the links)
   } host;
+  // The compute NICs a node's GPUs share for traffic between nodes: host.nics, at least one, at most one
+  // per GPU (GPU g uses NIC ⌊g · nics / gpus⌋: GPUs under one PCIe switch share its NIC).
+  int compute_nics() const {
+    return host.nics < 1 ? 1 : (host.nics > gpus_per_node ? gpus_per_node : host.nics);
+  }
   struct Fans {
     double max_w = 0;        // all fans at full speed
     double min_speed = 0.3;  // the firmware's floor, as a fraction of full speed

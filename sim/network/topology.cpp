@@ -11,20 +11,22 @@ namespace wattsim {
 TopologyBuilder::TopologyBuilder(const NodeProfile& node, const GpuProfile& gpu, int nodes) : nodes_(nodes) {
   Topology& t = topology_;
   t.gpus_per_node_ = node.gpus_per_node;
+  t.nics_per_node_ = node.compute_nics();
   const double nvlink = gpu.nvlink_bandwidth_bps * node.link_efficiency;
   for (int n = 0; n < nodes; ++n) {
     const std::size_t nvswitch = add_vertex({DeviceKind::NvSwitch, n, n});
+    if (nodes > 1)
+      for (int i = 0; i < t.nics_per_node_; ++i)
+        nic_vertex_.push_back(add_vertex({DeviceKind::Nic, n, n * t.nics_per_node_ + i}));
     for (int g = 0; g < node.gpus_per_node; ++g) {
       const int rank = n * node.gpus_per_node + g;
       const std::size_t v = add_vertex({DeviceKind::Gpu, n, rank});
       t.gpu_vertex_.push_back(v);
       // NVLink through the node's switch: two hops, so each carries half the per-step latency.
       connect(v, nvswitch, nvlink, node.link_latency_s / 2, node.link_energy_j_per_byte / 2);
-      if (nodes > 1) {
-        const std::size_t nic = add_vertex({DeviceKind::Nic, n, rank});
-        nic_vertex_.push_back(nic);
-        connect(v, nic, node.pcie_bandwidth_bps, 0.0, 0.0);
-      }
+      if (nodes > 1)
+        connect(v, nic_vertex_[static_cast<std::size_t>(n * t.nics_per_node_ + t.nic_of(rank))],
+                node.pcie_bandwidth_bps, 0.0, 0.0);
     }
   }
 }

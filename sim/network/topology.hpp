@@ -5,7 +5,8 @@
 //
 // Routing: shortest paths in hops; among equal-cost next hops the route picks one by a hash of
 // (source, destination, hop), a deterministic form of ECMP that spreads flows over parallel paths.
-// Inside a node a route is GPU → NVSwitch → GPU; between nodes it is GPU → NIC → leaf, a shortest path
+// Inside a node a route is GPU → NVSwitch → GPU; between nodes it is GPU → its NIC (a node has
+// NodeProfile::compute_nics() of them, shared by neighbouring GPUs) → leaf, a shortest path
 // through the fabric's switches, then leaf → NIC → GPU. Hop counts are kept per destination leaf over the
 // switches only, so routing a 100,000-GPU cluster touches thousands of switches, not every vertex.
 #include <cstdint>
@@ -55,6 +56,9 @@ class Topology {
   int gpu_count() const { return static_cast<int>(gpu_vertex_.size()); }
   int gpus_per_node() const { return gpus_per_node_; }
   int node_of(int rank) const { return rank / gpus_per_node_; }
+  int nics_per_node() const { return nics_per_node_; }
+  // The NIC a GPU sends through, numbered within its node.
+  int nic_of(int rank) const { return (rank % gpus_per_node_) * nics_per_node_ / gpus_per_node_; }
   const std::vector<Link>& links() const { return links_; }
   int switch_count() const { return switches_; }
   double switch_power_w() const { return switch_power_w_; }  // fabric switches, all of them
@@ -70,6 +74,7 @@ class Topology {
   std::vector<Link> links_;
   std::vector<std::size_t> gpu_vertex_;
   int gpus_per_node_ = 1;
+  int nics_per_node_ = 1;
   int switches_ = 0;
   double switch_power_w_ = 0;
   std::string description_;
@@ -94,9 +99,11 @@ class TopologyBuilder {
   // A full-duplex link between two vertices, `parallel` cables aggregated into one edge pair.
   void connect(std::size_t a, std::size_t b, double bandwidth_bps, double latency_s, double energy_j_per_byte,
                int parallel = 1);
-  std::size_t nic(int rank) const { return nic_vertex_[static_cast<std::size_t>(rank)]; }
+  // The i-th NIC of the cluster, node by node.
+  std::size_t nic(int i) const { return nic_vertex_[static_cast<std::size_t>(i)]; }
   int nodes() const { return nodes_; }
   int gpus_per_node() const { return topology_.gpus_per_node_; }
+  int nics_per_node() const { return topology_.nics_per_node_; }
   void describe(std::string text) { topology_.description_ = std::move(text); }
   Topology finish(double switch_w);
 
