@@ -183,5 +183,28 @@ TEST(Memory, ZeroStagesShardModelStates) {
   }
 }
 
+// Gradients kept and reduced in 16 bits (Megatron-LM's --grad-reduce-in-bf16) move half the bytes of fp32
+// main gradients over the DP group and take half their memory; the weights' all-gather (ZeRO-1) is unchanged.
+TEST(Memory, GradientsReducedInBf16HalveTheirBytes) {
+  Workload w = compute_only_model(4, 1e9);
+  for (auto& l : w.layers) l.parameters = 1e8;
+  ParallelPlan fp32;
+  fp32.dp = 8;
+  fp32.zero_stage = 1;
+  ParallelPlan bf16 = fp32;
+  bf16.gradient_bytes_per_parameter = gradient_bytes(GradReducePrecision::Bf16);
+  auto bytes = [&](const ParallelPlan& plan, CollectiveKind kind) {
+    double total = 0;
+    for (const StepCollective& c : build_step(w, plan).collectives)
+      if (c.group == CommGroup::Data && c.kind == kind) total += c.bytes;
+    return total;
+  };
+  EXPECT_NEAR(bytes(fp32, CollectiveKind::ReduceScatter), 4 * 6e8, 1);
+  EXPECT_NEAR(bytes(bf16, CollectiveKind::ReduceScatter), 2 * 6e8, 1);
+  EXPECT_DOUBLE_EQ(bytes(bf16, CollectiveKind::AllGather), bytes(fp32, CollectiveKind::AllGather));
+  EXPECT_DOUBLE_EQ(stage_footprint(w, bf16, 0).gradients_bytes,
+                   0.5 * stage_footprint(w, fp32, 0).gradients_bytes);
+}
+
 }  // namespace
 }  // namespace wattsim

@@ -87,6 +87,8 @@ constexpr ParamSpec kParallelism[] = {
              1e12),
     flag("overlap_grad_reduce", "reduce gradient buckets while the backward pass goes on",
          kPlan.overlap_grad_reduce),
+    choice("grad_reduce", "precision gradients are kept and reduced in (fp32 main gradients, or bf16/fp16)",
+           "fp32", &names_of<kGradReducePrecisionNames>),
     flag("tp_comm_overlap", "overlap TP collectives with their GEMMs (Megatron-Core)", kPlan.tp_comm_overlap),
 };
 constexpr ParamSpec kTraining[] = {

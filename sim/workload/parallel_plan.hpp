@@ -17,6 +17,14 @@ inline constexpr EnumNames<PipelineSchedule, 3> kPipelineScheduleNames{{"gpipe",
 enum class RankOrder : std::uint8_t { TpPpDp, TpDpPp };
 inline constexpr EnumNames<RankOrder, 2> kRankOrderNames{{"tp-pp-dp", "tp-dp-pp"}};
 
+// The precision gradients are kept and reduced in across the DP group: fp32 main gradients (what
+// Megatron-LM forces for bf16 training) or 16 bits (its --grad-reduce-in-bf16).
+enum class GradReducePrecision : std::uint8_t { Fp32, Bf16 };
+inline constexpr EnumNames<GradReducePrecision, 2> kGradReducePrecisionNames{{"fp32", "bf16"}};
+inline double gradient_bytes(GradReducePrecision p) {
+  return p == GradReducePrecision::Fp32 ? 4.0 : 2.0;
+}
+
 struct ParallelPlan {
   int tp = 1;
   int pp = 1;
@@ -27,7 +35,7 @@ struct ParallelPlan {
   Recompute recompute = Recompute::None;
   int zero_stage = 0;
   double bucket_bytes = 25.0 * (1 << 20);   // PyTorch DDP's default bucket_cap_mb = 25
-  double gradient_bytes_per_parameter = 4;  // gradients reduced in fp32 (mixed precision)
+  double gradient_bytes_per_parameter = 4;  // gradient_bytes(grad_reduce precision): kept and reduced in
   double weight_bytes_per_parameter = 2;    // what ZeRO gathers
   bool overlap_grad_reduce = true;
   bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
