@@ -192,7 +192,7 @@ TEST(Memory, GradientsReducedInBf16HalveTheirBytes) {
   fp32.dp = 8;
   fp32.zero_stage = 1;
   ParallelPlan bf16 = fp32;
-  bf16.gradient_bytes_per_parameter = gradient_bytes(GradReducePrecision::Bf16);
+  bf16.grad_reduce = GradReducePrecision::Bf16;
   auto bytes = [&](const ParallelPlan& plan, CollectiveKind kind) {
     double total = 0;
     for (const StepCollective& c : build_step(w, plan).collectives)

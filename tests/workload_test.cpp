@@ -88,7 +88,7 @@ TEST(DataParallel, BucketsCoverEveryGradientOnce) {
   const StepProgram p = build_step(w, plan);
   double reduced = 0;
   for (const StepCollective& c : p.collectives) reduced += c.bytes;
-  EXPECT_DOUBLE_EQ(reduced, w.parameters * plan.gradient_bytes_per_parameter);
+  EXPECT_DOUBLE_EQ(reduced, w.parameters * plan.gradient_bytes_per_parameter());
   EXPECT_GT(p.collectives.size(), 5u);
   std::size_t kernel_tasks = 0;
   for (const StepTask& t : p.tasks) kernel_tasks += t.type == TaskType::Kernel;

@@ -51,6 +51,12 @@ Phase ring_phase(CollectiveKind kind, double bytes, const std::vector<int>& rank
   return p;
 }
 
+// Runs `one` beside what `into` already holds: its flows join, the phase waits for the slower latency.
+void run_beside(Phase& into, const Phase& one) {
+  into.flows.insert(into.flows.end(), one.flows.begin(), one.flows.end());
+  into.latency_s = std::max(into.latency_s, one.latency_s);
+}
+
 // The group's ranks by node, nodes in order of first appearance, ranks in the group's order.
 std::vector<std::vector<int>> members_by_node(const std::vector<int>& ranks, const Topology& topo) {
   std::vector<std::vector<int>> nodes;
@@ -120,9 +126,7 @@ Phase channel_rings(CollectiveKind kind, double bytes, const std::vector<int>& r
     order.clear();
     for (const std::vector<int>& members : nodes)
       for (std::size_t i = 0; i < k; ++i) order.push_back(members[(i + start) % k]);
-    Phase channel = ring_phase(kind, bytes / static_cast<double>(starts.size()), order, topo);
-    all.flows.insert(all.flows.end(), channel.flows.begin(), channel.flows.end());
-    all.latency_s = std::max(all.latency_s, channel.latency_s);
+    run_beside(all, ring_phase(kind, bytes / static_cast<double>(starts.size()), order, topo));
   }
   merge_flows(all);
   return all;
@@ -171,11 +175,7 @@ std::vector<Phase> hierarchical(const Collective& c, const Topology& topo) {
   if (!two_level || nodes.size() < 2 || k < 2 || !regular) return nccl_ring(c, topo);
   auto intra = [&](CollectiveKind kind) {
     Phase p;
-    for (const std::vector<int>& members : nodes) {
-      Phase one = ring_phase(kind, c.bytes, members, topo);
-      p.flows.insert(p.flows.end(), one.flows.begin(), one.flows.end());
-      p.latency_s = std::max(p.latency_s, one.latency_s);
-    }
+    for (const std::vector<int>& members : nodes) run_beside(p, ring_phase(kind, c.bytes, members, topo));
     return p;
   };
   auto inter = [&](CollectiveKind kind) {
@@ -183,9 +183,7 @@ std::vector<Phase> hierarchical(const Collective& c, const Topology& topo) {
     for (std::size_t j = 0; j < k; ++j) {
       std::vector<int> column;
       for (const std::vector<int>& members : nodes) column.push_back(members[j]);
-      Phase one = ring_phase(kind, c.bytes / static_cast<double>(k), column, topo);
-      p.flows.insert(p.flows.end(), one.flows.begin(), one.flows.end());
-      p.latency_s = std::max(p.latency_s, one.latency_s);
+      run_beside(p, ring_phase(kind, c.bytes / static_cast<double>(k), column, topo));
     }
     return p;
   };
@@ -207,15 +205,13 @@ const CollectiveAlgorithmRegistry& CollectiveAlgorithmRegistry::instance() {
     CollectiveAlgorithmRegistry r;
     r.add({"ring", "bandwidth-optimal ring: 2(n-1)/n S/B + 2(n-1) alpha for an all-reduce", ring});
     r.add({"nccl-ring",
-           "rings as NCCL builds them: one channel per NIC of a node where the group spans nodes, each "
-           "carrying "
-           "1/k of the data",
+           "rings as NCCL builds them: one channel per NIC of a node where the group spans nodes, "
+           "each carrying 1/k of the data",
            nccl_ring});
     r.add({"tree", "binary tree all-reduce, pipelined reduce then broadcast: latency ~ log n", tree});
     r.add({"hierarchical",
-           "2D all-reduce, reduce-scatter and all-gather: rings inside each node over NVLink, across nodes "
-           "over "
-           "every NIC",
+           "2D all-reduce, reduce-scatter and all-gather: rings inside each node over NVLink, "
+           "across nodes over every NIC",
            hierarchical});
     return r;
   }();

@@ -2,6 +2,7 @@
 // A server node: how many GPUs, how they are linked inside the node, and the power of what surrounds them
 // (host CPUs and DRAM, NICs, NVSwitches, fans, power supplies). Read from models/nodes/*.yaml, each figure
 // cited there; the formulas are in energy/node_power.hpp.
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -34,9 +35,7 @@ struct NodeProfile {
   } host;
   // The compute NICs a node's GPUs share for traffic between nodes: host.nics, at least one, at most one
   // per GPU (GPU g uses NIC ⌊g · nics / gpus⌋: GPUs under one PCIe switch share its NIC).
-  int compute_nics() const {
-    return host.nics < 1 ? 1 : (host.nics > gpus_per_node ? gpus_per_node : host.nics);
-  }
+  int compute_nics() const { return std::clamp(host.nics, 1, std::max(1, gpus_per_node)); }
   struct Fans {
     double max_w = 0;        // all fans at full speed
     double min_speed = 0.3;  // the firmware's floor, as a fraction of full speed

@@ -48,7 +48,7 @@ MemoryFootprint stage_footprint(const Workload& w, const ParallelPlan& plan, int
   const double dp = plan.dp;
   MemoryFootprint m;
   m.weights_bytes = plan.weight_bytes_per_parameter * params / (plan.zero_stage >= 3 ? dp : 1.0);
-  m.gradients_bytes = plan.gradient_bytes_per_parameter * params / (plan.zero_stage >= 2 ? dp : 1.0);
+  m.gradients_bytes = plan.gradient_bytes_per_parameter() * params / (plan.zero_stage >= 2 ? dp : 1.0);
   m.optimizer_bytes = 12.0 * params / (plan.zero_stage >= 1 ? dp : 1.0);
   m.activations_bytes = peak;
   m.reserved_bytes = kReservedBytes;

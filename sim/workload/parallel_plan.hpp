@@ -21,9 +21,6 @@ inline constexpr EnumNames<RankOrder, 2> kRankOrderNames{{"tp-pp-dp", "tp-dp-pp"
 // Megatron-LM forces for bf16 training) or 16 bits (its --grad-reduce-in-bf16).
 enum class GradReducePrecision : std::uint8_t { Fp32, Bf16 };
 inline constexpr EnumNames<GradReducePrecision, 2> kGradReducePrecisionNames{{"fp32", "bf16"}};
-inline double gradient_bytes(GradReducePrecision p) {
-  return p == GradReducePrecision::Fp32 ? 4.0 : 2.0;
-}
 
 struct ParallelPlan {
   int tp = 1;
@@ -34,14 +31,16 @@ struct ParallelPlan {
   PipelineSchedule schedule = PipelineSchedule::OneFOneB;
   Recompute recompute = Recompute::None;
   int zero_stage = 0;
-  double bucket_bytes = 25.0 * (1 << 20);   // PyTorch DDP's default bucket_cap_mb = 25
-  double gradient_bytes_per_parameter = 4;  // gradient_bytes(grad_reduce precision): kept and reduced in
-  double weight_bytes_per_parameter = 2;    // what ZeRO gathers
+  double bucket_bytes = 25.0 * (1 << 20);  // PyTorch DDP's default bucket_cap_mb = 25
+  GradReducePrecision grad_reduce = GradReducePrecision::Fp32;
+  double weight_bytes_per_parameter = 2;  // what ZeRO gathers
   bool overlap_grad_reduce = true;
   bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
   bool symmetric = true;
   double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)
   RankOrder rank_order = RankOrder::TpPpDp;
+  // Bytes per parameter of the gradients as kept and reduced.
+  double gradient_bytes_per_parameter() const { return grad_reduce == GradReducePrecision::Fp32 ? 4.0 : 2.0; }
   // Global rank of (tensor rank t, pipeline stage p, data rank d).
   int rank(int t, int p, int d) const {
     return rank_order == RankOrder::TpDpPp ? t + tp * (d + dp * p) : t + tp * (p + pp * d);

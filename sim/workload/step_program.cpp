@@ -433,7 +433,7 @@ class StepBuilder {
       for (int c = plan_.virtual_stages - 1; c >= 0; --c) {
         const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
         for (std::size_t l = r.last; l-- > r.first;) {
-          bucket += w_.layers[l].parameters * plan_.gradient_bytes_per_parameter;
+          bucket += w_.layers[l].parameters * plan_.gradient_bytes_per_parameter();
           members.push_back(l);
           if (bucket >= cap && bucket > 0) {
             add(kind, bucket, members);
