@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "hardware/tensor_efficiency.hpp"
+
 namespace wattsim {
 
 GpuModel::GpuModel(const GpuProfile& profile, Precision precision, double power_cap_w)
@@ -12,17 +14,16 @@ GpuModel::GpuModel(const GpuProfile& profile, Precision precision, double power_
   if (tensor <= 0)
     throw std::invalid_argument(profile.name + " has no " + std::string(to_string(precision)) +
                                 " tensor-core rate");
-  const KernelEfficiency& e = profile.efficiency;
-  compute_peak_[static_cast<int>(KernelKind::TensorGemm)] = e.tensor * tensor;
-  compute_peak_[static_cast<int>(KernelKind::Elementwise)] = e.vector * profile.vector_peak_flops;
-  compute_peak_[static_cast<int>(KernelKind::Reduction)] = e.vector * profile.vector_peak_flops;
+  tensor_peak_ = tensor;
+  vector_peak_ = profile.efficiency.vector * profile.vector_peak_flops;
 }
 
 KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   const GpuProfile& p = *profile_;
   const KernelEfficiency& e = p.efficiency;
-  const double t_compute =
-      work.flops / (compute_peak_[static_cast<int>(work.kind)] * clock_mhz / p.peak_clock_mhz);
+  const double rate =
+      work.kind == KernelKind::TensorGemm ? tensor_peak_ * tensor_efficiency(work.shape, p) : vector_peak_;
+  const double t_compute = work.flops / (rate * clock_mhz / p.peak_clock_mhz);
   const double t_memory = work.bytes / (e.memory * p.memory_bandwidth_bps);
   const double t_body = std::max(t_compute, t_memory);
   KernelRun run;

@@ -3,7 +3,8 @@
 // cap leaves it. Stateless apart from the cap; the per-GPU state of a run lives in the step simulator.
 //
 // Kernel time (docs/physics.md), with f the SM clock and f_max the top clock:
-//   t(f) = t_overhead + max( W / (η·R_peak·f/f_max) , Q / (η_m·BW_mem) )
+//   t(f) = t_overhead + max( W / (η·R_peak·f/f_peak) , Q / (η_m·BW_mem) )
+// with η from the kernel's shape for tensor-core work (hardware/tensor_efficiency.hpp).
 // Compute throughput scales with f; HBM bandwidth does not (the memory clock is fixed: S30).
 // While the kernel runs, the SMs switch at α_eff = α_wait + (α_kind − α_wait)·t_compute/t_body (a kernel
 // stalled on memory toggles less), and memory traffic is β = (Q/t_body)/BW_mem.
@@ -43,7 +44,8 @@ class GpuModel {
   PowerModel power_;
   Precision precision_;
   double power_cap_w_;
-  double compute_peak_[kKernelKindCount];  // FLOP/s at f_max, efficiency applied
+  double tensor_peak_;  // FLOP/s at the peak clock, before the shape's efficiency
+  double vector_peak_;  // FLOP/s at the peak clock, efficiency applied
 };
 
 }  // namespace wattsim

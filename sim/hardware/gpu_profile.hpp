@@ -31,9 +31,14 @@ struct PowerCoefficients {
 
 // Achievable fractions of peak, by kernel kind; time is t_overhead + max(compute, memory) (docs/physics.md).
 struct KernelEfficiency {
-  double tensor = 0.8;   // of the tensor-core peak, large GEMMs
-  double vector = 0.6;   // of the FP32 vector peak, element-wise and reductions
-  double memory = 0.85;  // of the HBM bandwidth
+  // η_mma: of the tensor-core peak at the running clock, a GEMM whose tiles fill every SM in whole waves and
+  // whose depth is long (the shape losses are tensor_efficiency()'s).
+  double tensor = 0.8;
+  // η_attn: a fused attention kernel at a long sequence (0: no measurement, it runs as a GEMM at η_mma).
+  double attention = 0;
+  double attention_half_sequence = 0;  // s_½: the sequence length at which it reaches half of η_attn
+  double vector = 0.6;                 // of the FP32 vector peak, element-wise and reductions
+  double memory = 0.85;                // of the HBM bandwidth
   double tensor_activity = 1.0;
   double vector_activity = 0.45;
   // An FP32 GEMM keeps the CUDA cores' FMA pipes busy and streams its operands through shared memory and
@@ -50,6 +55,7 @@ struct GpuProfile {
 
   std::array<double, kPrecisionCount> tensor_peak_flops{};  // dense, at clock_max; 0 = not supported
   double vector_peak_flops = 0;                             // FP32 non-tensor
+  int sm_count = 0;  // streaming multiprocessors, over which GEMM tiles run in waves (0: no quantisation)
   double memory_bytes = 0;
   double memory_bandwidth_bps = 0;  // bytes per second
   double nvlink_bandwidth_bps = 0;  // per direction, per GPU

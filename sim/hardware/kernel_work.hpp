@@ -12,10 +12,23 @@ enum class KernelKind : std::uint8_t {
 };
 inline constexpr int kKernelKindCount = 3;
 
+// The shape of tensor-core work, which sets how much of the peak it reaches (docs/physics.md, "GEMM
+// efficiency from shape"): `batch` independent products of a rows×depth matrix by a depth×columns one, or a
+// fused attention kernel (FlashAttention) over `attention_sequence` tokens. All zero: shape unknown, the
+// large-GEMM efficiency.
+struct TensorShape {
+  double rows = 0;
+  double columns = 0;
+  double depth = 0;
+  double batch = 1;
+  double attention_sequence = 0;
+};
+
 struct KernelWork {
   double flops = 0;
   double bytes = 0;  // DRAM bytes read + written
   KernelKind kind = KernelKind::TensorGemm;
+  TensorShape shape{};
 };
 
 }  // namespace wattsim

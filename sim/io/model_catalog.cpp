@@ -84,6 +84,8 @@ constexpr ParamSpec kComputeSpecs[] = {
     quantity("vector_fp32", Dimension::FlopRate, "FP32 non-tensor peak", kRequired, 1e9, 1e18),
     quantity("peak_clock", Dimension::Frequency, "the SM clock the peak rates assume", derived("clocks.max"),
              1e6, 1e10),
+    integer("sm_count", "streaming multiprocessors (GEMM tiles run in waves over them)",
+            derived("0: no wave or tile quantisation"), 0, 1024),
 };
 constexpr ParamSpec kMemorySpecs[] = {
     quantity("capacity", Dimension::Bytes, "HBM capacity", kRequired, 1e9, 1e13),
@@ -132,7 +134,12 @@ constexpr ParamSpec kPowerSpecs[] = {
     number("comm_memory_utilisation", "HBM utilisation added by NCCL kernels", 0.3, 0, 1),
 };
 constexpr ParamSpec kEfficiencySpecs[] = {
-    number("tensor", "fraction of tensor peak a large GEMM reaches", KernelEfficiency{}.tensor, 0.01, 1),
+    number("tensor", "fraction of tensor peak a GEMM reaches in whole waves of whole tiles (η_mma)",
+           KernelEfficiency{}.tensor, 0.01, 1),
+    number("attention", "fraction of tensor peak a fused attention kernel reaches at long sequences",
+           derived("0: as a GEMM at efficiency.tensor"), 0, 1),
+    number("attention_half_sequence", "sequence length at which fused attention reaches half of that",
+           KernelEfficiency{}.attention_half_sequence, 0, 1e6),
     number("vector", "fraction of vector peak", KernelEfficiency{}.vector, 0.01, 1),
     number("memory", "fraction of HBM bandwidth", KernelEfficiency{}.memory, 0.01, 1),
     number("tensor_activity", "switching activity of GEMMs (1 by definition)",
@@ -230,6 +237,7 @@ void read_compute(MapReader& r, GpuProfile& p) {
   peak(Precision::TF32, "tensor_tf32");
   p.vector_peak_flops = compute.quantity("vector_fp32");
   p.peak_clock_mhz = compute.quantity_or("peak_clock", 0.0) * 1e-6;
+  p.sm_count = static_cast<int>(compute.integer_or("sm_count", 0));
   p.tensor_peak_flops[static_cast<std::size_t>(Precision::FP32)] = p.vector_peak_flops;
 }
 
@@ -277,6 +285,8 @@ void read_efficiency(MapReader& r, GpuProfile& p) {
   MapReader eff(r.node("efficiency"), "efficiency", kEfficiencySpecs, r.diagnostics(), r.map_mark());
   KernelEfficiency& e = p.efficiency;
   e.tensor = eff.number("tensor");
+  e.attention = eff.number_or("attention", 0.0);
+  e.attention_half_sequence = eff.number("attention_half_sequence");
   e.vector = eff.number("vector");
   e.memory = eff.number("memory");
   e.tensor_activity = eff.number("tensor_activity");

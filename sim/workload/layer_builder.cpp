@@ -22,9 +22,10 @@ LayerBuilder::~LayerBuilder() {
   workload_.layers.push_back(std::move(layer_));
 }
 
-void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes) {
+void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes,
+                       const TensorShape& shape) {
   Kernel k;
-  k.work = KernelWork{flops, bytes, kind};
+  k.work = KernelWork{flops, bytes, kind, shape};
   k.pass = pass;
   k.label = workload_.label_id(label);
   (pass == Pass::Forward ? layer_.forward : layer_.backward).push_back(k);
@@ -36,11 +37,14 @@ void LayerBuilder::weight_gemm(const std::string& label, double m, double k, dou
   // With 2:4 sparse weights the forward and input-gradient GEMMs (which multiply by the weights) run
   // half the multiply-adds, and read half the weights plus 2-bit indices.
   const double w = sparse_ ? 0.5 : 1.0;
-  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n));
+  // Shapes as rows × columns × depth: forward (m×k)·(k×n); input gradient (m×n)·(n×k); weight gradient
+  // (k×m)·(m×n).
+  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n), {m, n, k});
   // Backward in execution order after reversal: weight gradient, then input gradient.
-  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k));
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k),
+      {m, k, n});
   add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-      e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n);
+      e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n, {k, n, m});
   add_parameters(k * n, split);
 }
 
@@ -59,10 +63,13 @@ void LayerBuilder::mark_attention_core(std::size_t first_forward) {
 }
 
 void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward,
-                                   double executed) {
+                                   const TensorShape& shape, double executed) {
   layer_.model_gemm_flops += flops * tp_;  // attention products are split over heads
-  add(Pass::Forward, label, KernelKind::TensorGemm, executed * flops, bytes_forward);
-  add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * executed * flops, 2.0 * bytes_forward);
+  add(Pass::Forward, label, KernelKind::TensorGemm, executed * flops, bytes_forward, shape);
+  // The backward's two products have the forward's shape with depth and one side exchanged; a fused
+  // kernel keeps its sequence length.
+  add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * executed * flops, 2.0 * bytes_forward,
+      shape);
 }
 
 void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,

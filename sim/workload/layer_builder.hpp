@@ -23,10 +23,12 @@ class LayerBuilder {
   // A weight GEMM on one rank: activations (M×K) times weights (K×N). `split`: the weights are one
   // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated.
   void weight_gemm(const std::string& label, double m, double k, double n, bool split = true);
-  // An activation-by-activation product (attention scores, attention-weighted values): no weights.
+  // An activation-by-activation product (attention scores, attention-weighted values, or a fused
+  // attention kernel): no weights. `shape` sets its efficiency (hardware/tensor_efficiency.hpp).
   // `executed` is the fraction of `flops` the kernel really runs (a causal FlashAttention skips the masked
   // half); model FLOPs count them all, as MFU does.
-  void activation_gemm(const std::string& label, double flops, double bytes_forward, double executed = 1.0);
+  void activation_gemm(const std::string& label, double flops, double bytes_forward, const TensorShape& shape,
+                       double executed = 1.0);
   // Element-wise or reduction work over `elements` values.
   void vector(const std::string& label, KernelKind kind, double elements, double reads, double writes,
               double flops_per_element);
@@ -45,7 +47,8 @@ class LayerBuilder {
   double bytes_per_element() const { return e_; }
 
  private:
-  void add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes);
+  void add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes,
+           const TensorShape& shape = {});
   Workload& workload_;
   Layer layer_;
   double e_;

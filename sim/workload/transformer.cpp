@@ -70,13 +70,19 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
   if (flash) {
     // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip. With a
     // causal mask it skips the blocks above the diagonal, about half the work (Dao 2023, FlashAttention-2).
-    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t,
+    TensorShape fused;
+    fused.attention_sequence = x.s;
+    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t, fused,
                       causal ? 0.5 : 1.0);
   } else {
-    const double scores = x.b * (x.a / x.t) * x.s * x.s;
-    L.activation_gemm("attention.scores", score_flops, e * (tokens * 2.0 * x.h / x.t + scores));
+    // One batched product per head: Q·Kᵀ (s×d by d×s), then the probabilities by V (s×s by s×d).
+    const double heads = x.b * x.a / x.t;
+    const double scores = heads * x.s * x.s;
+    L.activation_gemm("attention.scores", score_flops, e * (tokens * 2.0 * x.h / x.t + scores),
+                      {x.s, x.s, x.d, heads});
     L.vector("attention.softmax", KernelKind::Reduction, scores, 1, 2, 5);  // mask, softmax, dropout mask
-    L.activation_gemm("attention.values", score_flops, e * (scores + 2.0 * tokens * x.h / x.t));
+    L.activation_gemm("attention.values", score_flops, e * (scores + 2.0 * tokens * x.h / x.t),
+                      {x.s, x.d, x.s, heads});
   }
   L.mark_attention_core(core);
   L.weight_gemm("attention.proj", tokens, x.h / x.t, x.h);
