@@ -10,7 +10,6 @@ enum class KernelKind : std::uint8_t {
   Elementwise,  // vector work: activations, dropout, residual adds, optimizer updates
   Reduction,    // vector work with a reduction: layer/batch norm, softmax, loss
 };
-inline constexpr int kKernelKindCount = 3;
 
 // The shape of tensor-core work, which sets how much of the peak it reaches (docs/physics.md, "GEMM
 // efficiency from shape"): `batch` independent products of a rows×depth matrix by a depth×columns one, or a

@@ -63,13 +63,11 @@ void LayerBuilder::mark_attention_core(std::size_t first_forward) {
 }
 
 void LayerBuilder::activation_gemm(const std::string& label, double flops, double bytes_forward,
-                                   const TensorShape& shape, double executed) {
+                                   const TensorShape& forward, const TensorShape& backward, double executed) {
   layer_.model_gemm_flops += flops * tp_;  // attention products are split over heads
-  add(Pass::Forward, label, KernelKind::TensorGemm, executed * flops, bytes_forward, shape);
-  // The backward's two products have the forward's shape with depth and one side exchanged; a fused
-  // kernel keeps its sequence length.
+  add(Pass::Forward, label, KernelKind::TensorGemm, executed * flops, bytes_forward, forward);
   add(Pass::Backward, label + ".bwd", KernelKind::TensorGemm, 2.0 * executed * flops, 2.0 * bytes_forward,
-      shape);
+      backward);
 }
 
 void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,

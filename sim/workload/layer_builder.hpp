@@ -24,11 +24,11 @@ class LayerBuilder {
   // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated.
   void weight_gemm(const std::string& label, double m, double k, double n, bool split = true);
   // An activation-by-activation product (attention scores, attention-weighted values, or a fused
-  // attention kernel): no weights. `shape` sets its efficiency (hardware/tensor_efficiency.hpp).
-  // `executed` is the fraction of `flops` the kernel really runs (a causal FlashAttention skips the masked
-  // half); model FLOPs count them all, as MFU does.
-  void activation_gemm(const std::string& label, double flops, double bytes_forward, const TensorShape& shape,
-                       double executed = 1.0);
+  // attention kernel): no weights. `forward` and `backward` are the shapes of the forward product and of
+  // the backward's two (hardware/tensor_efficiency.hpp). `executed` is the fraction of `flops` the kernel
+  // really runs (a causal FlashAttention skips the masked half); model FLOPs count them all, as MFU does.
+  void activation_gemm(const std::string& label, double flops, double bytes_forward,
+                       const TensorShape& forward, const TensorShape& backward, double executed = 1.0);
   // Element-wise or reduction work over `elements` values.
   void vector(const std::string& label, KernelKind kind, double elements, double reads, double writes,
               double flops_per_element);

@@ -72,17 +72,20 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
     // causal mask it skips the blocks above the diagonal, about half the work (Dao 2023, FlashAttention-2).
     TensorShape fused;
     fused.attention_sequence = x.s;
-    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t, fused,
+    L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t, fused, fused,
                       causal ? 0.5 : 1.0);
   } else {
-    // One batched product per head: Q·Kᵀ (s×d by d×s), then the probabilities by V (s×s by s×d).
+    // One batched product per head: S = Q·Kᵀ (s×d by d×s), then O = P·V (s×s by s×d). Backward: dQ = dS·K
+    // and dK = dSᵀ·Q (both s×d, depth s); dP = dO·Vᵀ (s×s, depth d) and dV = Pᵀ·dO (s×d, depth s), priced
+    // as the pair's dV shape twice.
     const double heads = x.b * x.a / x.t;
     const double scores = heads * x.s * x.s;
+    const TensorShape gradient{x.s, x.d, x.s, 2.0 * heads};
     L.activation_gemm("attention.scores", score_flops, e * (tokens * 2.0 * x.h / x.t + scores),
-                      {x.s, x.s, x.d, heads});
+                      {x.s, x.s, x.d, heads}, gradient);
     L.vector("attention.softmax", KernelKind::Reduction, scores, 1, 2, 5);  // mask, softmax, dropout mask
     L.activation_gemm("attention.values", score_flops, e * (scores + 2.0 * tokens * x.h / x.t),
-                      {x.s, x.d, x.s, heads});
+                      {x.s, x.d, x.s, heads}, gradient);
   }
   L.mark_attention_core(core);
   L.weight_gemm("attention.proj", tokens, x.h / x.t, x.h);
