@@ -206,5 +206,77 @@ TEST(Memory, GradientsReducedInBf16HalveTheirBytes) {
                    0.5 * stage_footprint(w, fp32, 0).gradients_bytes);
 }
 
+// The distributed optimizer's parameter all-gather (ZeRO-1, Megatron-Core --overlap-param-gather) runs
+// bucket by bucket ahead of the forward that needs the weights. Each layer here is one bucket whose gather
+// is far shorter than a layer's forward, so every gather but the first hides behind compute: the step is
+// the unoverlapped one (gathers after the optimizer, fully exposed) minus every gather but the first.
+TEST(Overlap, HiddenParameterGatherCostsNoTime) {
+  Workload w = compute_only_model(8, 2e12);  // ~8 ms per layer forward
+  for (std::size_t l = 1; l + 1 < w.layers.size(); ++l) w.layers[l].parameters = 5e7;  // 100 MB of bf16 each
+  ParallelPlan plan;
+  plan.dp = 4;
+  plan.microbatches = 2;
+  plan.zero_stage = 1;
+  plan.overlap_grad_reduce = false;  // gradient reduction after the backward, out of the gathers' way
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
+  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  struct Timed {
+    double step_s;
+    std::vector<double> gather_s;  // in program order
+  };
+  auto run = [&](const ParallelPlan& p) {
+    const StepProgram program = build_step(w, p);
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    Timed t{sim.run_step().time_s, {}};
+    for (std::size_t c = 0; c < program.collectives.size(); ++c)
+      if (program.collectives[c].kind == CollectiveKind::AllGather)
+        t.gather_s.push_back(to_seconds(sim.collective_times()[c]));
+    return t;
+  };
+  const Timed exposed = run(plan);
+  plan.overlap_param_gather = true;
+  const Timed overlapped = run(plan);
+  ASSERT_EQ(exposed.gather_s.size(), 1u);     // one gather of the whole stage after the optimizer
+  ASSERT_EQ(overlapped.gather_s.size(), 8u);  // one per layer (100 MB > the 25 MB bucket)
+  double hidden = 0;
+  for (std::size_t i = 1; i < overlapped.gather_s.size(); ++i) hidden += overlapped.gather_s[i];
+  EXPECT_GT(hidden, 1e-3);  // enough to see (NVLink: ~0.2 ms per 100 MB)
+  EXPECT_LT(overlapped.step_s, exposed.step_s);
+  EXPECT_NEAR(overlapped.step_s, exposed.step_s - exposed.gather_s[0] + overlapped.gather_s[0], 2e-6);
+}
+
+// Overlap never lengthens a step: for every schedule and ZeRO stage that gathers, with gradient
+// reduction overlapped or not.
+TEST(Overlap, ParameterGatherOverlapNeverLengthensAStep) {
+  Workload w = compute_only_model(8, 2e11);
+  for (std::size_t l = 1; l + 1 < w.layers.size(); ++l) w.layers[l].parameters = 2e8;  // gathers ~ compute
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(8));
+  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  auto step = [&](const ParallelPlan& p) {
+    const StepProgram program = build_step(w, p);
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    return sim.run_step().time_s;
+  };
+  for (int pp : {1, 2})
+    for (int zero : {1, 2})
+      for (bool overlap_grad : {false, true}) {
+        ParallelPlan plan;
+        plan.pp = pp;
+        plan.dp = 4;
+        plan.microbatches = 4;
+        plan.zero_stage = zero;
+        plan.overlap_grad_reduce = overlap_grad;
+        const double base = step(plan);
+        plan.overlap_param_gather = true;
+        EXPECT_LE(step(plan), base * (1 + 1e-12)) << pp << " " << zero << " " << overlap_grad;
+      }
+}
+
 }  // namespace
 }  // namespace wattsim

@@ -35,6 +35,9 @@ struct ParallelPlan {
   GradReducePrecision grad_reduce = GradReducePrecision::Fp32;
   double weight_bytes_per_parameter = 2;  // what ZeRO gathers
   bool overlap_grad_reduce = true;
+  // ZeRO-1/2: the updated weights are all-gathered bucket by bucket ahead of the next forward through them
+  // (Megatron-Core --overlap-param-gather), not after the optimizer step with nothing beside them.
+  bool overlap_param_gather = false;
   bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
   bool symmetric = true;
   double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)

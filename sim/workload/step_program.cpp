@@ -86,6 +86,7 @@ class StepBuilder {
     setup_program();
     setup_kernel_table();
     setup_gpus_and_streams();
+    setup_param_gather_buckets();
     for (int d = 0; d < sim_dp_; ++d)
       for (int s = 0; s < plan_.pp; ++s) {
         check_stop();
@@ -314,19 +315,49 @@ class StepBuilder {
     // A collective still pending here is op.last, so whatever follows the op waits for it.
   }
 
-  // ZeRO-3 (Rajbhandari et al. 2020): a layer's weights are gathered from the DP group before each use,
-  // on the communication stream, so gathers run ahead of the compute that needs them.
+  // Weights gathered from the DP group on the communication stream before the compute that needs them, so
+  // gathers run ahead of it. ZeRO-3 (Rajbhandari et al. 2020) gathers a layer's weights before each use.
+  // With overlap_param_gather (Megatron-Core's distributed optimizer, ZeRO-1/2), the weights the previous
+  // step's optimizer updated are gathered bucket by bucket ahead of this step's first forward through
+  // them: a steady-state step from one optimizer step to the next, only the first bucket exposed.
   void add_layer(Op& op, int s, int d, int mb, std::uint32_t begin, std::size_t n, bool only_attention_core,
-                 std::size_t zero3_layer) {
-    const bool gather = plan_.zero_stage == 3 && plan_.dp > 1 && !only_attention_core;
-    TaskId gathered = 0;
-    if (gather)
-      gathered =
-          data_collective(CollectiveKind::AllGather,
-                          w_.layers[zero3_layer].parameters * plan_.weight_bytes_per_parameter, s, 0, mb);
+                 std::size_t layer, bool forward) {
+    double bytes = 0;
+    if (plan_.dp > 1 && !only_attention_core) {
+      if (plan_.zero_stage == 3)
+        bytes = w_.layers[layer].parameters * plan_.weight_bytes_per_parameter;
+      else if (overlapped_param_gather() && forward && mb == 0)
+        bytes = param_gather_bucket_[layer];
+    }
+    if (bytes > 0)
+      for (int t = 0; t < (plan_.zero_stage == 3 ? 1 : sim_tp_); ++t)
+        gathers_waiting_.push_back(data_collective(CollectiveKind::AllGather, bytes, s, t, mb));
     const auto first_new = static_cast<TaskId>(g_.task_count());
     add_kernels(op, s, d, mb, begin, n, only_attention_core);
-    if (gather && g_.task_count() > first_new) g_.add_dependency(gathered, first_new);
+    if (g_.task_count() == first_new) return;  // a layer with no kernels: the next layer's first waits
+    for (std::size_t t = 0; t < gathers_waiting_.size(); ++t)
+      g_.add_dependency(gathers_waiting_[t], for_rank(first_new, static_cast<int>(t)));
+    gathers_waiting_.clear();
+  }
+
+  bool overlapped_param_gather() const {
+    return plan_.overlap_param_gather && plan_.dp > 1 && (plan_.zero_stage == 1 || plan_.zero_stage == 2);
+  }
+
+  // The distributed optimizer's parameter buckets: each (stage, chunk)'s layers in forward order, filled
+  // up to the bucket size; the bucket's bytes sit at its first layer, 0 elsewhere.
+  void setup_param_gather_buckets() {
+    param_gather_bucket_.assign(w_.layers.size(), 0.0);
+    if (!overlapped_param_gather()) return;
+    for (int s = 0; s < plan_.pp; ++s)
+      for (int c = 0; c < plan_.virtual_stages; ++c) {
+        const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
+        std::size_t head = r.first;
+        for (std::size_t l = r.first; l < r.last; ++l) {
+          if (param_gather_bucket_[head] >= plan_.bucket_bytes) head = l;
+          param_gather_bucket_[head] += w_.layers[l].parameters * plan_.weight_bytes_per_parameter;
+        }
+      }
   }
 
   void run_schedule(int s, int d) {
@@ -336,18 +367,18 @@ class StepBuilder {
       const int mb = pop.microbatch;
       if (pop.forward) {
         for (std::size_t l = r.first; l < r.last; ++l)
-          add_layer(op, s, d, mb, forward_begin_[l], w_.layers[l].forward.size(), false, l);
+          add_layer(op, s, d, mb, forward_begin_[l], w_.layers[l].forward.size(), false, l, true);
       } else {
         // Full recomputation re-runs the forward of the chunk's blocks (not the embedding or the head,
         // whose inputs are kept), as Megatron's checkpointed transformer layers do.
         if (plan_.recompute == Recompute::Full)
           for (std::size_t l = std::max<std::size_t>(r.first, 1); l < std::min(r.last, w_.layers.size() - 1);
                ++l)
-            add_layer(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), false, l);
+            add_layer(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), false, l, false);
         for (std::size_t l = r.last; l-- > r.first;) {
           if (plan_.recompute == Recompute::Selective)
             add_kernels(op, s, d, mb, recompute_begin_[l], w_.layers[l].forward.size(), true);
-          add_layer(op, s, d, mb, backward_begin_[l], w_.layers[l].backward.size(), false, l);
+          add_layer(op, s, d, mb, backward_begin_[l], w_.layers[l].backward.size(), false, l, false);
           if (mb == last_backward_microbatch(s, pop.chunk))
             layer_done_[static_cast<std::size_t>(d) * w_.layers.size() + l] = op.last;
         }
@@ -454,7 +485,7 @@ class StepBuilder {
         }
         optimizer_last.push_back(last);
       }
-      if (plan_.dp > 1 && plan_.zero_stage >= 1 && plan_.zero_stage < 3) {
+      if (plan_.dp > 1 && plan_.zero_stage >= 1 && plan_.zero_stage < 3 && !overlapped_param_gather()) {
         // ZeRO-1/2: each rank updated 1/dp of the weights; the updated weights are gathered back.
         const TaskId gather = data_collective(
             CollectiveKind::AllGather,
@@ -472,6 +503,8 @@ class StepBuilder {
   std::vector<std::uint32_t> forward_begin_, backward_begin_, recompute_begin_, optimizer_begin_;
   std::uint32_t optimizer_count_ = 0;
   std::vector<double> stage_parameters_;
+  std::vector<double> param_gather_bucket_;  // by layer
+  std::vector<TaskId> gathers_waiting_;      // per TP rank: gathers the next kernel added must wait for
   std::vector<StreamId> compute_, comm_, tp_comm_, transfer_;
   std::vector<Op> ops_;
   std::vector<TaskId> layer_done_, stage_last_;
