@@ -72,9 +72,16 @@ void LayerBuilder::activation_gemm(const std::string& label, double flops, doubl
 
 void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,
                           double writes, double flops_per_element) {
-  const double bytes = e_ * elements * (reads + writes);
-  add(Pass::Forward, label, kind, flops_per_element * elements, bytes);
-  add(Pass::Backward, label + ".bwd", kind, 2.0 * flops_per_element * elements, 2.0 * bytes);
+  const double bytes = e_ * (reads + writes);
+  streamed(label, kind, elements, bytes, 2.0 * bytes, flops_per_element);
+}
+
+void LayerBuilder::streamed(const std::string& label, KernelKind kind, double elements,
+                            double forward_bytes_per_element, double backward_bytes_per_element,
+                            double flops_per_element) {
+  add(Pass::Forward, label, kind, flops_per_element * elements, forward_bytes_per_element * elements);
+  add(Pass::Backward, label + ".bwd", kind, 2.0 * flops_per_element * elements,
+      backward_bytes_per_element * elements);
 }
 
 }  // namespace wattsim

@@ -32,6 +32,10 @@ class LayerBuilder {
   // Element-wise or reduction work over `elements` values.
   void vector(const std::string& label, KernelKind kind, double elements, double reads, double writes,
               double flops_per_element);
+  // Vector work that states its bytes per element, forward and backward (kernels that change precision
+  // or make several passes); its backward runs twice the forward's FLOPs.
+  void streamed(const std::string& label, KernelKind kind, double elements, double forward_bytes_per_element,
+                double backward_bytes_per_element, double flops_per_element);
   // A collective over the tensor-parallel group at this point of the forward (pass Forward) or of the
   // backward (pass Backward: placed here in forward order, it runs after the backward of what follows).
   void tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes);

@@ -128,6 +128,18 @@ void embedding(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
   }
 }
 
+// The loss over the logits in fp32, as mixed-precision training computes softmax and its reductions
+// (Micikevicius et al. 2018), pass by pass as Megatron-LM's vocabulary-parallel cross-entropy runs it:
+// forward, cast the logits to fp32 (e + 4 bytes per element), max over the vocabulary (4), subtract it
+// (4 + 4), exp in place (4 + 4), sum (4), divide into the softmax kept for the backward (4 + 4); backward,
+// scale the softmax by the incoming gradient in place (4 + 4) and cast it back (4 + e). Training in fp32
+// skips both casts. The reductions over the TP group are scalars per token, left out.
+void cross_entropy(LayerBuilder& L, double logits) {
+  const double e = L.bytes_per_element();
+  const double cast = e == 4.0 ? 0.0 : e + 4.0;
+  L.streamed("loss.cross_entropy", KernelKind::Reduction, logits, cast + 4 + 8 + 8 + 4 + 8, 8 + cast, 5);
+}
+
 void lm_head(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
   const double tokens = x.b * x.s;
   if (bert) {
@@ -146,7 +158,7 @@ void lm_head(LayerBuilder& L, const ModelSpec& m, const Dims& x, bool bert) {
   enter_tensor_parallel(L, "lm_head.tp_in", x);
   L.weight_gemm("lm_head", tokens, x.h, x.v / x.t);
   if (m.tied_embeddings) L.add_parameters(-x.h * x.v / x.t, true);  // shares the embedding matrix
-  L.vector("loss.cross_entropy", KernelKind::Reduction, tokens * x.v / x.t, 1, 1, 5);
+  cross_entropy(L, tokens * x.v / x.t);
 }
 
 // Activation memory per layer and microbatch (Korthikanti et al. 2022, Table 2, 16-bit elements):
