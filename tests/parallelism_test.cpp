@@ -278,5 +278,31 @@ TEST(Overlap, ParameterGatherOverlapNeverLengthensAStep) {
       }
 }
 
+// The host launch bound (framework.launch): the host issues a GPU's kernels one every L from the step's
+// start. Kernels shorter than L run one every L, the GPU waiting between them (S94); kernels much longer
+// than L let the host run ahead, so only the first waits.
+TEST(HostLaunch, ShortKernelsRunAtTheLaunchRateLongOnesHideIt) {
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(1));
+  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  auto step = [&](const Workload& w, SimTime launch) {
+    StepProgram program = build_step(w, ParallelPlan{});
+    program.host_launch = launch;
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    return sim.run_step().time_s;
+  };
+  const int blocks = 50;
+  const double kernels = 2 * blocks + 2;  // a forward and a backward per block, then two optimizer kernels
+  const SimTime launch = 5000;            // 5 us, longer than the 2 us an empty kernel takes
+  const Workload tiny = compute_only_model(blocks, 0);
+  EXPECT_NEAR(step(tiny, 0), kernels * 2e-6, 1e-12);  // back to back, each its overhead
+  // The last kernel (issued at kernels·L) still takes its 2 us.
+  EXPECT_NEAR(step(tiny, launch), kernels * 5e-6 + 2e-6, 1e-12);
+  const Workload large = compute_only_model(blocks, 2e10);  // ~40 us each
+  EXPECT_NEAR(step(large, launch), step(large, 0) + 5e-6, 1e-12);
+}
+
 }  // namespace
 }  // namespace wattsim

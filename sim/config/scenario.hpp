@@ -65,6 +65,8 @@ struct Scenario {
   ParallelPlan plan;  // tp, pp, dp, schedule, ZeRO, recompute...; microbatches and bytes filled in by rules
   bool sequence_parallel = false;
 
+  double launch_s = 0;  // the host's time to issue one kernel (framework.launch)
+
   double total_steps = 1;
   int simulated_steps = 1;
 

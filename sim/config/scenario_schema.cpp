@@ -31,6 +31,7 @@ constexpr ParamSpec kRoot[] = {
     section("workload", "model, precision, sequence length and batch"),
     section("parallelism", "how the work is split over GPUs", "data parallel over all GPUs"),
     section("network", "how communication is simulated", "analytical, ring"),
+    section("framework", "what the training framework's host adds to a step", "launch: 5 us"),
     section("training", "length of the training run", "steps: 1000"),
     section("energy", "facility overhead and grid carbon intensity", "pue 1.1, 475 g/kWh"),
     section("limits", "resources the run may use", "80% of this machine's memory"),
@@ -94,6 +95,12 @@ constexpr ParamSpec kParallelism[] = {
            "fp32", &names_of<kGradReducePrecisionNames>),
     flag("tp_comm_overlap", "overlap TP collectives with their GEMMs (Megatron-Core)", kPlan.tp_comm_overlap),
 };
+constexpr ParamSpec kFramework[] = {
+    quantity("launch", Dimension::Time,
+             "host time to issue one kernel: the GPU waits when its kernels are shorter (0: never; CUDA "
+             "graphs: 0.6 us)",
+             5e-6, 0, 1e-3),
+};
 constexpr ParamSpec kTraining[] = {
     number("steps", "optimizer steps in the run (unless samples or tokens are given)", 1000, 0, 1e15),
     number("samples", "samples in the run (steps = samples / global_batch)", kNoDefault, 0, 1e18),
@@ -126,18 +133,24 @@ constexpr ParamSpec kStraggler[] = {
 }  // namespace
 
 const ScenarioSchema& scenario_schema() {
-  static const ScenarioSchema schema{kRoot,     kHardware, kNetwork, kWorkload,  kParallelism,
+  static const ScenarioSchema schema{kRoot,     kHardware, kNetwork, kWorkload,  kParallelism, kFramework,
                                      kTraining, kEnergy,   kLimits,  kVariation, kStraggler};
   return schema;
 }
 
 std::vector<SchemaSection> scenario_sections() {
   const ScenarioSchema& s = scenario_schema();
-  return {{"(top level)", s.root},    {"hardware", s.hardware},
-          {"workload", s.workload},   {"parallelism", s.parallelism},
-          {"network", s.network},     {"training", s.training},
-          {"energy", s.energy},       {"limits", s.limits},
-          {"variation", s.variation}, {"variation.stragglers[]", s.straggler}};
+  return {{"(top level)", s.root},
+          {"hardware", s.hardware},
+          {"workload", s.workload},
+          {"parallelism", s.parallelism},
+          {"framework", s.framework},
+          {"network", s.network},
+          {"training", s.training},
+          {"energy", s.energy},
+          {"limits", s.limits},
+          {"variation", s.variation},
+          {"variation.stragglers[]", s.straggler}};
 }
 
 }  // namespace wattsim

@@ -11,8 +11,8 @@
 namespace wattsim {
 
 struct ScenarioSchema {
-  std::span<const ParamSpec> root, hardware, network, workload, parallelism, training, energy, limits,
-      variation, straggler;
+  std::span<const ParamSpec> root, hardware, network, workload, parallelism, framework, training, energy,
+      limits, variation, straggler;
 };
 const ScenarioSchema& scenario_schema();
 

@@ -158,6 +158,11 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   p.tp_comm_overlap = par.boolean("tp_comm_overlap");
 }
 
+void read_framework(Reader& in, MapReader& root, Scenario& s) {
+  MapReader fw(root.node("framework"), "framework", in.schema.framework, in.d, root.map_mark());
+  s.launch_s = fw.quantity("launch");
+}
+
 void read_network(Reader& in, MapReader& root, Scenario& s) {
   MapReader net(root.node("network"), "network", in.schema.network, in.d, root.map_mark());
   s.network_backend = net.string("fidelity");
@@ -305,6 +310,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file, const 
   read_training(in, root, s);
   read_energy(in, root, s);
   read_variation(in, root, s);
+  read_framework(in, root, s);
   read_root(in, root, s);
   read_policies(in, root, s);
   // The rules: those between sections whenever the hardware is known, the rest once all of it holds.

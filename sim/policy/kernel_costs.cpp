@@ -26,7 +26,9 @@ KernelCostTable::KernelCostTable(const GpuModel& gpu, const StepProgram& program
       const KernelRun run = gpu.run_at(k.work, p.clock_at(i));
       const double watts = gpu.power().draw(run.clock_mhz, run.activity, run.memory_utilisation).total_w;
       const double seconds = to_seconds(run.duration);
-      costs_.push_back({seconds, watts * seconds});
+      // A kernel shorter than the host's launch time holds its stream for the launch time, waiting for the
+      // host (exact where such kernels follow one another; the simulation checks every plan).
+      costs_.push_back({std::max(seconds, to_seconds(program.host_launch)), watts * seconds});
     }
   }
 }

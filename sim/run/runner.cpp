@@ -19,7 +19,9 @@ namespace wattsim {
 StepProgram build_step_program(const Scenario& s) {
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
   if (!family) throw std::invalid_argument("unknown model family " + s.model.family);
-  return build_step(family->build(s.model, microbatch_shape(s)), s.plan);
+  StepProgram program = build_step(family->build(s.model, microbatch_shape(s)), s.plan);
+  program.host_launch = seconds_to_time(s.launch_s);
+  return program;
 }
 
 Topology build_cluster_topology(const Scenario& s) {

@@ -36,9 +36,15 @@ StepSimulator::StepSimulator(const StepProgram& program, const GpuModel& gpu, co
   // Each kernel's successor on its GPU, for plans that ready the next kernel's clock while the GPU idles;
   // after its last kernel a GPU readies the next step's first.
   next_kernel_.assign(program.tasks.size(), kNoTask);
+  if (program.host_launch > 0) {
+    issue_.assign(program.tasks.size(), 0);
+    held_.reserve(program.tasks.size());
+  }
   for (const std::vector<TaskId>& sequence : gpu_kernel_sequences(program))
-    for (std::size_t i = 0; i < sequence.size(); ++i)
+    for (std::size_t i = 0; i < sequence.size(); ++i) {
       next_kernel_[sequence[i]] = sequence[(i + 1) % sequence.size()];
+      if (!issue_.empty()) issue_[sequence[i]] = static_cast<SimTime>(i + 1) * program.host_launch;
+    }
   // Collectives of one kind over the same ranks and bytes cost the same: time each signature once.
   std::unordered_map<CollectiveSignature, std::pair<SimTime, double>, CollectiveSignatureHash> cost;
   std::vector<const Collective*> collectives;
@@ -198,6 +204,8 @@ ClockIndex StepSimulator::brake(std::uint32_t g, std::uint32_t kernel, SimTime n
 }
 
 void StepSimulator::begin_run(SimTime now) {
+  step_start_ = now;
+  held_.clear();
   if (window_ > 0) executor_.wake_at(std::max(now, next_tick_));
 }
 
@@ -287,40 +295,27 @@ void StepSimulator::emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventK
   trace_->event(e);
 }
 
+void StepSimulator::release_issued(SimTime now) {
+  constexpr auto later = [](const auto& a, const auto& b) { return a > b; };
+  while (!held_.empty() && held_.front().first <= now) {
+    std::pop_heap(held_.begin(), held_.end(), later);
+    const TaskId task = held_.back().second;
+    held_.pop_back();
+    executor_.complete(task, now + start_kernel(task, now));
+  }
+}
+
 SimTime StepSimulator::start(TaskId task, SimTime now) {
   const StepTask& t = program_->tasks[task];
   if (t.type == TaskType::Kernel) {
-    GpuState& s = state_[t.gpu];
-    advance(t.gpu, now);
-    const ClockIndex planned = task_clock_[task];
-    if (planned != s.requested) begin_change(t.gpu, planned, now, now);
-    // A change under way goes on while the kernel runs: the kernel runs at the old clock until the change
-    // ends, then at the new one (work continues during a transition, S88).
-    s.limit = window_ > 0 ? brake(t.gpu, t.index, now) : s.ceiling;
-    kernel_ceiling_[task] = s.limit;
-    const ClockIndex before = std::min(planned_clock_at(s, now), s.limit);
-    const ClockIndex after = std::min(s.requested, s.limit);
-    const KernelTiming& tb = timing(t.index, before);
-    const double slowdown = slowdown_.empty() ? 1.0 : slowdown_[t.gpu];
-    const double t_before = static_cast<double>(tb.duration) * slowdown;
-    SimTime duration = std::llround(t_before);
-    s.switch_pending = false;
-    if (before != after && static_cast<double>(s.change_done - now) < t_before) {
-      const KernelTiming& ta = timing(t.index, after);
-      const double done = static_cast<double>(s.change_done - now);
-      duration = std::llround(done + (1.0 - done / t_before) * static_cast<double>(ta.duration) * slowdown);
-      s.switch_pending = true;
-      s.after_activity = ta.activity;
-      s.after_memory_utilisation = ta.memory_utilisation;
+    if (!issue_.empty() && now < step_start_ + issue_[task]) {
+      // Ready before the host has issued it: the GPU waits for the launch (S94).
+      held_.emplace_back(step_start_ + issue_[task], task);
+      std::push_heap(held_.begin(), held_.end(), [](const auto& a, const auto& b) { return a > b; });
+      executor_.wake_at(step_start_ + issue_[task]);
+      return Executor::kDeferred;
     }
-    s.clock = before;
-    s.activity = tb.activity;
-    s.memory_utilisation = tb.memory_utilisation;
-    s.computing = true;
-    s.kernel_start = now;
-    s.kernel_start_energy_j = s.energy.energy_j;
-    update_power(t.gpu);
-    return duration;
+    return start_kernel(task, now);
   }
   for (std::uint16_t g : program_->collectives[t.index].gpus) {
     advance(g, now);
@@ -332,6 +327,41 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
   collective_start_[t.index] = now;
   const SimTime duration = network_->start(task, t.index, now);
   if (duration == Executor::kDeferred) schedule_wakeup();
+  return duration;
+}
+
+SimTime StepSimulator::start_kernel(TaskId task, SimTime now) {
+  const StepTask& t = program_->tasks[task];
+  GpuState& s = state_[t.gpu];
+  advance(t.gpu, now);
+  const ClockIndex planned = task_clock_[task];
+  if (planned != s.requested) begin_change(t.gpu, planned, now, now);
+  // A change under way goes on while the kernel runs: the kernel runs at the old clock until the change
+  // ends, then at the new one (work continues during a transition, S88).
+  s.limit = window_ > 0 ? brake(t.gpu, t.index, now) : s.ceiling;
+  kernel_ceiling_[task] = s.limit;
+  const ClockIndex before = std::min(planned_clock_at(s, now), s.limit);
+  const ClockIndex after = std::min(s.requested, s.limit);
+  const KernelTiming& tb = timing(t.index, before);
+  const double slowdown = slowdown_.empty() ? 1.0 : slowdown_[t.gpu];
+  const double t_before = static_cast<double>(tb.duration) * slowdown;
+  SimTime duration = std::llround(t_before);
+  s.switch_pending = false;
+  if (before != after && static_cast<double>(s.change_done - now) < t_before) {
+    const KernelTiming& ta = timing(t.index, after);
+    const double done = static_cast<double>(s.change_done - now);
+    duration = std::llround(done + (1.0 - done / t_before) * static_cast<double>(ta.duration) * slowdown);
+    s.switch_pending = true;
+    s.after_activity = ta.activity;
+    s.after_memory_utilisation = ta.memory_utilisation;
+  }
+  s.clock = before;
+  s.activity = tb.activity;
+  s.memory_utilisation = tb.memory_utilisation;
+  s.computing = true;
+  s.kernel_start = now;
+  s.kernel_start_energy_j = s.energy.energy_j;
+  update_power(t.gpu);
   return duration;
 }
 
@@ -347,6 +377,7 @@ void StepSimulator::wakeup(SimTime now) {
   check_stop();
   complete_changes(now);
   if (window_ > 0 && now == next_tick_) control(now);
+  release_issued(now);
   if (now == next_wakeup_) next_wakeup_ = -1;
   finished_.clear();
   network_->advance(now, finished_);

@@ -116,6 +116,8 @@ class StepSimulator {
   };
 
   void schedule_wakeup();  // a wakeup() at the network's next event
+  SimTime start_kernel(TaskId task, SimTime now);
+  void release_issued(SimTime now);  // starts the held kernels the host has issued by now
   const KernelTiming& timing(std::uint32_t kernel, ClockIndex clock);
   // The power controller at the end of a window: each GPU's ceiling for the next.
   void control(SimTime now);
@@ -160,6 +162,10 @@ class StepSimulator {
   SimTime wait_hold_ = 0;
   static constexpr TaskId kNoTask = ~TaskId{0};
   std::vector<TaskId> next_kernel_;  // per kernel task: the next kernel on its GPU (cyclic over the step)
+  // The host launch bound (StepProgram::host_launch): a kernel starts no earlier than the host issues it.
+  std::vector<SimTime> issue_;  // per task: its kernel's issue time after the step's start (empty: none)
+  SimTime step_start_ = 0;
+  std::vector<std::pair<SimTime, TaskId>> held_;  // kernels ready before issued: (issue time, task), a heap
   std::vector<GpuVariation> variation_;
   std::vector<double> slowdown_;  // per GPU, this step's kernel-time factor; empty if all are 1
   std::size_t layer_slots_ = 0;   // entries of a LayerEnergy for this program

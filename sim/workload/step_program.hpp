@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/sim_time.hpp"
 #include "engine/task_graph.hpp"
 #include "network/collective.hpp"
 #include "workload/kernel.hpp"
@@ -68,6 +69,9 @@ struct StepProgram {
   double tokens_per_step = 0;
   double model_flops_per_step = 0;
   double executed_gemm_flops_per_step = 0;  // every GEMM run, recomputation included, all GPUs
+  // The host's time to issue one kernel (framework.launch; 0: the host is never behind). The host issues
+  // each GPU's kernels in order from the step's start, where the previous step's end synchronised it.
+  SimTime host_launch = 0;
 };
 
 // The kernel tasks of each simulated GPU, in the order its compute stream runs them.
