@@ -122,5 +122,66 @@ TEST(Sparsity, HalvesWeightGemmsForwardAndInputGradient) {
   EXPECT_EQ(dense.parameters, sparse.parameters);
 }
 
+// FP8 (Transformer Engine's recipe): the blocks' weight GEMMs, forward and both backward, run on FP8
+// operands; the attention core, the embedding and the head stay in 16 bits. Each FP8 GEMM's inputs are
+// cast with their transposes: per linear layer (m×k)·(k×n) the input (e + 2)·m·k bytes and the output
+// gradient (e + 2)·m·n per microbatch, the weights (e + 2)·k·n once per step.
+TEST(Fp8, BlocksLinearLayersRunInFp8WithTheirCasts) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  MicrobatchShape shape;
+  shape.micro_batch = 2;
+  shape.seq_len = 512;
+  const Workload bf16 = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  shape.fp8_linear = true;
+  const Workload fp8 = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  EXPECT_DOUBLE_EQ(gemm_flops(fp8, Pass::Forward), gemm_flops(bf16, Pass::Forward));
+  EXPECT_DOUBLE_EQ(gemm_flops(fp8, Pass::Backward), gemm_flops(bf16, Pass::Backward));
+  const double B = 2, s = 512, l = m.layers, h = m.hidden, f = m.ffn_hidden, e = 2, tokens = B * s;
+  double fp8_flops = 0, cast_bytes = 0, weight_cast_bytes = 0;
+  for (const Layer& layer : fp8.layers)
+    for (const auto* kernels : {&layer.forward, &layer.backward})
+      for (const Kernel& k : *kernels) {
+        if (k.work.fp8) fp8_flops += k.work.flops;
+        const std::string& label = fp8.labels[k.label];
+        if (label.find(".fp8_cast") == std::string::npos) continue;
+        (k.first_microbatch_only ? weight_cast_bytes : cast_bytes) += k.work.bytes;
+        EXPECT_EQ(k.first_microbatch_only, label.ends_with("fp8_cast_weight")) << label;
+      }
+  // QKV (h → 3h), projection (h → h), FC1 (h → f), FC2 (f → h), three GEMMs each.
+  EXPECT_NEAR(fp8_flops, 3 * 2 * tokens * l * (3 * h * h + h * h + 2 * h * f), 1e-9 * fp8_flops);
+  const double inputs = tokens * (h + h + h + f), gradients = tokens * (3 * h + h + f + h);
+  EXPECT_NEAR(cast_bytes, l * (e + 2) * (inputs + gradients), 1e-9 * cast_bytes);
+  EXPECT_NEAR(weight_cast_bytes, l * (e + 2) * (3 * h * h + h * h + 2 * h * f), 1e-9 * weight_cast_bytes);
+  for (const Kernel& k : fp8.layers.front().forward) EXPECT_FALSE(k.work.fp8);  // embedding
+  for (const Kernel& k : fp8.layers.back().forward) EXPECT_FALSE(k.work.fp8);   // head
+}
+
+// The weight casts run once per step, in the first microbatch's forward: a step of 4 microbatches has as
+// many as a step of one, and full recomputation re-runs none of them.
+TEST(Fp8, WeightCastsRunOncePerStep) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  MicrobatchShape shape;
+  shape.micro_batch = 1;
+  shape.seq_len = 256;
+  shape.fp8_linear = true;
+  const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  auto count = [&](int microbatches, Recompute recompute, const std::string& suffix) {
+    ParallelPlan plan;
+    plan.microbatches = microbatches;
+    plan.recompute = recompute;
+    const StepProgram program = build_step(w, plan);
+    int n = 0;
+    for (const StepTask& t : program.tasks)
+      if (t.type == TaskType::Kernel && program.labels[program.kernels[t.index].label].ends_with(suffix)) ++n;
+    return n;
+  };
+  const int per_step = 4 * m.layers;  // QKV, projection, FC1, FC2 in each block
+  EXPECT_EQ(count(1, Recompute::None, "fp8_cast_weight"), per_step);
+  EXPECT_EQ(count(4, Recompute::None, "fp8_cast_weight"), per_step);
+  EXPECT_EQ(count(4, Recompute::Full, "fp8_cast_weight"), per_step);
+  EXPECT_EQ(count(4, Recompute::None, "fp8_cast_input"), 4 * per_step);
+  EXPECT_EQ(count(4, Recompute::Full, "fp8_cast_input"), 8 * per_step);  // recomputed with the forward
+}
+
 }  // namespace
 }  // namespace wattsim

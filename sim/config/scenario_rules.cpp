@@ -20,6 +20,7 @@ MicrobatchShape microbatch_shape(const Scenario& s) {
   shape.tp = s.plan.tp;
   shape.sequence_parallel = s.sequence_parallel;
   shape.structured_sparsity = s.structured_sparsity;
+  shape.fp8_linear = s.precision == Precision::FP8;
   return shape;
 }
 
@@ -154,6 +155,11 @@ Issues check_feasibility(Scenario& s) {
   }
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
   if (!family) return issues;  // reported where the model was read
+  if (s.precision == Precision::FP8 && family->sample_unit == "image")
+    issues.push_back({"workload.precision",
+                      "fp8 training runs a transformer's linear layers in FP8 (Transformer "
+                      "Engine); " +
+                          s.model.name + " is a CNN: use bf16 or fp16"});
   check_model_split(s.model, *family, s.plan, issues);
   if (!issues.empty() || !check_fabric(s, issues)) return issues;
   const Workload w = family->build(s.model, microbatch_shape(s));

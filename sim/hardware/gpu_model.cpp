@@ -10,19 +10,21 @@ namespace wattsim {
 
 GpuModel::GpuModel(const GpuProfile& profile, Precision precision, double power_cap_w)
     : profile_(&profile), power_(profile), precision_(precision), power_cap_w_(power_cap_w) {
-  const double tensor = profile.tensor_peak_flops[static_cast<std::size_t>(precision)];
-  if (tensor <= 0)
+  const double tensor = profile.tensor_peak_flops[static_cast<std::size_t>(tensor_precision(precision))];
+  if (tensor <= 0 || profile.tensor_peak_flops[static_cast<std::size_t>(precision)] <= 0)
     throw std::invalid_argument(profile.name + " has no " + std::string(to_string(precision)) +
                                 " tensor-core rate");
   tensor_peak_ = tensor;
+  fp8_peak_ = profile.tensor_peak_flops[static_cast<std::size_t>(Precision::FP8)];
   vector_peak_ = profile.efficiency.vector * profile.vector_peak_flops;
 }
 
 KernelRun GpuModel::run_at(const KernelWork& work, double clock_mhz) const {
   const GpuProfile& p = *profile_;
   const KernelEfficiency& e = p.efficiency;
-  const double rate =
-      work.kind == KernelKind::TensorGemm ? tensor_peak_ * tensor_efficiency(work.shape, p) : vector_peak_;
+  const double rate = work.kind == KernelKind::TensorGemm
+                          ? (work.fp8 ? fp8_peak_ : tensor_peak_) * tensor_efficiency(work.shape, p)
+                          : vector_peak_;
   const double t_compute = work.flops / (rate * clock_mhz / p.peak_clock_mhz);
   const double t_memory = work.bytes / (e.memory * p.memory_bandwidth_bps);
   const double t_body = std::max(t_compute, t_memory);

@@ -45,6 +45,7 @@ class GpuModel {
   Precision precision_;
   double power_cap_w_;
   double tensor_peak_;  // FLOP/s at the peak clock, before the shape's efficiency
+  double fp8_peak_;     // the same for FP8 kernels (0 where the GPU has no FP8 rate)
   double vector_peak_;  // FLOP/s at the peak clock, efficiency applied
 };
 

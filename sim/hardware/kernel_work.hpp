@@ -28,6 +28,7 @@ struct KernelWork {
   double bytes = 0;  // DRAM bytes read + written
   KernelKind kind = KernelKind::TensorGemm;
   TensorShape shape{};
+  bool fp8 = false;  // a tensor kernel on FP8 operands (Transformer Engine's linear layers): the FP8 rate
 };
 
 }  // namespace wattsim

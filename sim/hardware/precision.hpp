@@ -17,8 +17,8 @@ inline std::string_view to_string(Precision p) {
   return kPrecisionNames(p);
 }
 
-// Bytes of one activation or weight element as stored in memory (fp8 training keeps master weights in
-// higher precision; the activations it moves are 1 byte).
+// Bytes of one activation or weight element as stored in memory. FP8 training (Transformer Engine) keeps
+// weights and the activations between kernels in bf16 and casts to FP8 inside its linear layers only.
 inline double bytes_per_element(Precision p) {
   switch (p) {
     case Precision::FP32:
@@ -26,11 +26,15 @@ inline double bytes_per_element(Precision p) {
       return 4.0;
     case Precision::FP16:
     case Precision::BF16:
-      return 2.0;
     case Precision::FP8:
-      return 1.0;
+      return 2.0;
   }
   return 2.0;
+}
+
+// The precision of the tensor kernels a workload runs outside its FP8 linear layers.
+inline Precision tensor_precision(Precision p) {
+  return p == Precision::FP8 ? Precision::BF16 : p;
 }
 
 }  // namespace wattsim

@@ -30,6 +30,8 @@ struct Kernel {
   double message_bytes = 0;  // the whole tensor; each rank holds 1/t of it after a reduce-scatter
   // Recomputed in the backward pass under selective recomputation (the attention core's s² work).
   bool attention_core = false;
+  // Run in the first microbatch's forward only, its result kept for the step (an FP8 weight cast).
+  bool first_microbatch_only = false;
 };
 
 // The kernels of one layer for one microbatch on one GPU.

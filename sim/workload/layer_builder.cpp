@@ -9,8 +9,8 @@ constexpr double kFp32GradBytes = 4.0;  // weight gradients accumulate in fp32 (
 }
 
 LayerBuilder::LayerBuilder(Workload& workload, std::string name, double bytes_per_element,
-                           int tensor_parallel, bool sparse_weights)
-    : workload_(workload), e_(bytes_per_element), tp_(tensor_parallel), sparse_(sparse_weights) {
+                           int tensor_parallel, bool sparse_weights, bool fp8)
+    : workload_(workload), e_(bytes_per_element), tp_(tensor_parallel), sparse_(sparse_weights), fp8_(fp8) {
   layer_.name = std::move(name);
 }
 
@@ -37,15 +37,36 @@ void LayerBuilder::weight_gemm(const std::string& label, double m, double k, dou
   // With 2:4 sparse weights the forward and input-gradient GEMMs (which multiply by the weights) run
   // half the multiply-adds, and read half the weights plus 2-bit indices.
   const double w = sparse_ ? 0.5 : 1.0;
-  // Shapes as rows × columns × depth: forward (m×k)·(k×n); input gradient (m×n)·(n×k); weight gradient
-  // (k×m)·(m×n).
-  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n), {m, n, k});
-  // Backward in execution order after reversal: weight gradient, then input gradient.
-  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k),
-      {m, k, n});
-  add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-      e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n, {k, n, m});
   add_parameters(k * n, split);
+  // Shapes as rows × columns × depth: forward (m×k)·(k×n); input gradient (m×n)·(n×k); weight gradient
+  // (k×m)·(m×n). Backward kernels are listed in forward order (the destructor reverses them): they run
+  // as weight gradient, then input gradient.
+  if (!fp8_) {
+    add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n), {m, n, k});
+    add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k),
+        {m, k, n});
+    add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
+        e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n, {k, n, m});
+    return;
+  }
+  // FP8 (Transformer Engine, delayed scaling): each operand is cast to FP8 together with its transpose
+  // (the other GEMM that reads it needs it), the scaling's amax found in the same pass: the input x and
+  // the output gradient dy once per microbatch, the weights once per step (kept across microbatches).
+  // A cast reads e bytes and writes two FP8 copies per element; the GEMMs read 1-byte operands and write
+  // e-byte results (the weight gradient accumulates in fp32 as before).
+  constexpr double kCastFlops = 3;  // amax compare, scale, convert
+  add(Pass::Forward, label + ".fp8_cast_input", KernelKind::Reduction, kCastFlops * m * k, (e_ + 2) * m * k);
+  add(Pass::Forward, label + ".fp8_cast_weight", KernelKind::Reduction, kCastFlops * k * n, (e_ + 2) * k * n);
+  layer_.forward.back().first_microbatch_only = true;
+  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, m * k + w * k * n + e_ * m * n, {m, n, k});
+  layer_.forward.back().work.fp8 = true;
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, m * n + w * k * n + e_ * m * k,
+      {m, k, n});
+  layer_.backward.back().work.fp8 = true;
+  add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
+      m * k + m * n + 2.0 * kFp32GradBytes * k * n, {k, n, m});
+  layer_.backward.back().work.fp8 = true;
+  add(Pass::Backward, label + ".fp8_cast_grad", KernelKind::Reduction, kCastFlops * m * n, (e_ + 2) * m * n);
 }
 
 void LayerBuilder::tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes) {

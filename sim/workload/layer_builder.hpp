@@ -14,14 +14,16 @@ namespace wattsim {
 class LayerBuilder {
  public:
   // tensor_parallel: how many ranks share this layer's split weights (1 without tensor parallelism).
+  // fp8: weight GEMMs on FP8 operands with Transformer Engine's casts (weight_gemm).
   LayerBuilder(Workload& workload, std::string name, double bytes_per_element, int tensor_parallel = 1,
-               bool sparse_weights = false);
+               bool sparse_weights = false, bool fp8 = false);
   ~LayerBuilder();  // appends the finished layer to the workload
   LayerBuilder(const LayerBuilder&) = delete;
   LayerBuilder& operator=(const LayerBuilder&) = delete;
 
   // A weight GEMM on one rank: activations (M×K) times weights (K×N). `split`: the weights are one
-  // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated.
+  // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated. In an FP8
+  // layer the three GEMMs take FP8 operands, cast by their own kernels (layer_builder.cpp).
   void weight_gemm(const std::string& label, double m, double k, double n, bool split = true);
   // An activation-by-activation product (attention scores, attention-weighted values, or a fused
   // attention kernel): no weights. `forward` and `backward` are the shapes of the forward product and of
@@ -58,6 +60,7 @@ class LayerBuilder {
   double e_;
   double tp_;
   bool sparse_;
+  bool fp8_;
 };
 
 }  // namespace wattsim

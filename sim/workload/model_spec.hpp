@@ -51,6 +51,9 @@ struct MicrobatchShape {
   // 2:4 structured sparsity of the weights (NVIDIA Ampere and later): sparse tensor cores skip half of a
   // weight GEMM's multiply-adds (Mishra et al. 2021); activation products and weight gradients stay dense.
   bool structured_sparsity = false;
+  // FP8 linear layers in the transformer blocks (Transformer Engine's recipe; the embedding, the head and
+  // the attention core stay in 16 bits).
+  bool fp8_linear = false;
 };
 
 }  // namespace wattsim

@@ -272,6 +272,7 @@ class StepBuilder {
     for (std::size_t i = 0; i < n; ++i) {
       const Kernel& k = p_.kernels[begin + i];
       if (only_attention_core && !k.attention_core) continue;
+      if (k.first_microbatch_only && (mb > 0 || k.pass == Pass::Recompute)) continue;
       if (k.tensor_collective && plan_.tp == 1) continue;
       TaskId id = 0;
       if (k.tensor_collective && plan_.tp_comm_overlap && op.built) {

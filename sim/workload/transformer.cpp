@@ -186,7 +186,8 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
   }
   for (int i = 0; i < m.layers; ++i) {
     {
-      LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp, shape.structured_sparsity);
+      LayerBuilder L(w, "block." + std::to_string(i), e, shape.tp, shape.structured_sparsity,
+                     shape.fp8_linear);
       if (bert) {  // post-norm
         attention_block(L, x, shape.flash_attention, false);
         norm(L, "attention.norm", x, true);
