@@ -5,6 +5,7 @@
 #include <map>
 
 #include "hardware/gpu_model.hpp"
+#include "io/model_catalog.hpp"
 #include "run/runner.hpp"
 #include "run/step_simulator.hpp"
 #include "test_support.hpp"
@@ -302,6 +303,48 @@ TEST(HostLaunch, ShortKernelsRunAtTheLaunchRateLongOnesHideIt) {
   EXPECT_NEAR(step(tiny, launch), kernels * 5e-6 + 2e-6, 1e-12);
   const Workload large = compute_only_model(blocks, 2e10);  // ~40 us each
   EXPECT_NEAR(step(large, launch), step(large, 0) + 5e-6, 1e-12);
+}
+
+// Expert parallelism (ep = 4 of dp = 8): the MoE all-to-alls run over 4 consecutive data ranks, and the
+// expert weights' gradients are reduced over the 2 ranks that hold the same experts, the rest over all 8;
+// together they move each weight's gradient once.
+TEST(ExpertParallel, AllToAllsOverTheExpertGroupGradientsOverTheirReplicas) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "mixtral-8x7b")->file);
+  m.layers = 2;
+  MicrobatchShape shape;
+  shape.seq_len = 512;
+  shape.ep = 4;
+  const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  ParallelPlan plan;
+  plan.dp = 8;
+  plan.ep = 4;
+  plan.overlap_grad_reduce = false;
+  const StepProgram program = build_step(w, plan);
+  double expert_bytes = 0, dense_bytes = 0;
+  int all_to_alls = 0;
+  for (const StepCollective& c : program.collectives) {
+    if (c.kind == CollectiveKind::AllToAll) {
+      ++all_to_alls;
+      EXPECT_EQ(c.group, CommGroup::Expert);
+      EXPECT_EQ(c.ranks, (std::vector<int>{0, 1, 2, 3}));
+      EXPECT_EQ(c.copy_offsets, std::vector<int>{4});  // the other block of four
+    } else if (c.group == CommGroup::Data) {
+      (c.ranks.size() == 2 ? expert_bytes : dense_bytes) += c.bytes;
+      if (c.ranks.size() == 2) {
+        EXPECT_EQ(c.ranks, (std::vector<int>{0, 4}));
+      }
+    }
+  }
+  EXPECT_EQ(all_to_alls, 4 * 2);  // dispatch and combine, forward and backward, in each block
+  double experts = 0, all = 0;
+  for (const Layer& l : w.layers) {
+    experts += l.expert_parameters;
+    all += l.parameters;
+  }
+  EXPECT_NEAR(expert_bytes, 4 * experts, 1);  // fp32 gradients
+  EXPECT_NEAR(dense_bytes, 4 * (all - experts), 1);
+  plan.symmetric = false;
+  EXPECT_THROW(build_step(w, plan), std::invalid_argument);
 }
 
 }  // namespace

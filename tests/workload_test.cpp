@@ -97,12 +97,6 @@ TEST(DataParallel, BucketsCoverEveryGradientOnce) {
   EXPECT_EQ(kernel_tasks, plan.dp * (plan.microbatches * per_microbatch + 2));  // + grad norm and Adam
 }
 
-}  // namespace
-}  // namespace wattsim
-
-namespace wattsim {
-namespace {
-
 // 2:4 sparsity halves the forward and input-gradient work of weight GEMMs, nothing else.
 TEST(Sparsity, HalvesWeightGemmsForwardAndInputGradient) {
   ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
@@ -181,6 +175,50 @@ TEST(Fp8, WeightCastsRunOncePerStep) {
   EXPECT_EQ(count(4, Recompute::Full, "fp8_cast_weight"), per_step);
   EXPECT_EQ(count(4, Recompute::None, "fp8_cast_input"), 4 * per_step);
   EXPECT_EQ(count(4, Recompute::Full, "fp8_cast_input"), 8 * per_step);  // recomputed with the forward
+}
+
+// Mixtral 8x7B: 46.7B parameters, 12.9B active per token (Jiang et al. 2024). The expert GEMMs of a
+// microbatch run top_k · capacity_factor token copies through one expert's FFN each: 2·3·h·f FLOPs a copy
+// (SwiGLU), of which the unpadded top_k copies are model FLOPs; dispatch and combine each move
+// e·c·k·tokens·h bytes from every rank, forward and backward.
+TEST(MixtureOfExperts, MixtralCountsFlopsAndAllToAllsMatchClosedForms) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "mixtral-8x7b")->file);
+  const ModelFamily& gpt = *ModelFamilyRegistry::instance().find("gpt");
+  EXPECT_NEAR(gpt.parameter_count(m), 46.7e9, 0.005 * 46.7e9);
+  const double h = m.hidden, f = m.moe_ffn_hidden, l = m.layers, expert = 3 * h * f;
+  EXPECT_NEAR(gpt.parameter_count(m) - l * (m.experts - m.top_k) * expert, 12.9e9, 0.005 * 12.9e9);
+  m.capacity_factor = 1.25;
+  MicrobatchShape shape;
+  shape.micro_batch = 2;
+  shape.seq_len = 1024;
+  shape.ep = 4;
+  const Workload w = gpt.build(m, shape);
+  const double tokens = 2 * 1024, copies = tokens * m.top_k * m.capacity_factor;
+  double expert_flops = 0, model_flops = 0, all_to_all = 0, local_experts = 0;
+  int all_to_alls = 0;
+  for (std::size_t i = 1; i + 1 < w.layers.size(); ++i) {
+    const Layer& layer = w.layers[i];
+    model_flops += layer.model_gemm_flops;
+    local_experts += layer.expert_parameters / expert;
+    for (const Kernel& k : layer.forward) {
+      if (w.labels[k.label].starts_with("moe.gate_up") || w.labels[k.label].starts_with("moe.down"))
+        expert_flops += k.work.flops;
+      if (k.is_collective && k.group == CommGroup::Expert) {
+        EXPECT_EQ(k.collective, CollectiveKind::AllToAll);
+        all_to_all += k.message_bytes;
+        ++all_to_alls;
+      }
+    }
+    for (const Kernel& k : layer.backward) all_to_alls += k.is_collective && k.group == CommGroup::Expert;
+  }
+  EXPECT_NEAR(expert_flops, l * copies * 2 * expert, 1e-9 * expert_flops);
+  EXPECT_NEAR(local_experts, l * m.experts / 4.0, 1e-9);
+  EXPECT_EQ(all_to_alls, 4 * m.layers);
+  EXPECT_NEAR(all_to_all, l * 2 * 2 * copies * h, 1e-9 * all_to_all);
+  // Model FLOPs count each token's top_k experts, not the padding.
+  const double attention_and_router =
+      l * (2 * tokens * h * (2 * h + 2 * h / 4) + 2 * tokens * h * m.experts + 2 * 2 * tokens * 1024 * h);
+  EXPECT_NEAR(model_flops, attention_and_router + l * tokens * m.top_k * 2 * expert, 1e-9 * model_flops);
 }
 
 }  // namespace

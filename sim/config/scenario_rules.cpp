@@ -21,6 +21,7 @@ MicrobatchShape microbatch_shape(const Scenario& s) {
   shape.sequence_parallel = s.sequence_parallel;
   shape.structured_sparsity = s.structured_sparsity;
   shape.fp8_linear = s.precision == Precision::FP8;
+  shape.ep = s.plan.ep;
   return shape;
 }
 

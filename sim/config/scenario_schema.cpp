@@ -75,6 +75,7 @@ constexpr ParamSpec kParallelism[] = {
     choice("schedule", "pipeline schedule", kPipelineScheduleNames(kPlan.schedule),
            &names_of<kPipelineScheduleNames>),
     integer("virtual_stages", "model chunks per stage (interleaved 1F1B)", kPlan.virtual_stages, 1, 64),
+    integer("ep", "expert-parallel degree: MoE experts spread over this many data ranks", kPlan.ep, 1, 1e6),
     integer("zero_stage", "ZeRO stage: shard optimizer states (1), gradients (2), weights (3)",
             kPlan.zero_stage, 0, 3),
     choice("recompute", "activation recomputation", kRecomputeNames(kPlan.recompute),

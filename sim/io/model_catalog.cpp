@@ -480,6 +480,12 @@ constexpr ParamSpec kModelSpecs[] = {
     flag("gated_ffn", "SwiGLU FFN (three matrices)", false),
     flag("learned_positions", "learned position embeddings", true),
     flag("biases", "linear biases and LayerNorm shifts", true),
+    integer("experts", "mixture of experts: FFN experts per block (0: dense)", 0, 0, 1e5),
+    integer("top_k", "mixture of experts: experts each token is routed to", 2, 1, 1e5),
+    integer("moe_ffn_hidden", "mixture of experts: inner size of one expert's FFN", derived("ffn_hidden"), 1,
+            1e7),
+    number("capacity_factor", "mixture of experts: expert buffers as a multiple of the balanced load", 1, 1,
+           64),
     list("stage_blocks", "bottleneck blocks per ResNet stage", "required for CNNs"),
     integer("image_size", "input image side in pixels", 224, 8, 1e5),
     integer("classes", "output classes", 1000, 1, 1e7),
@@ -524,6 +530,13 @@ void read_transformer(MapReader& r, ModelSpec& m) {
   m.seq_len = static_cast<int>(r.integer_or("seq_len", 1));
   m.tied_embeddings = r.boolean("tied_embeddings");
   m.gated_ffn = r.boolean("gated_ffn");
+  m.experts = static_cast<int>(r.integer("experts"));
+  m.top_k = static_cast<int>(r.integer("top_k"));
+  m.moe_ffn_hidden = static_cast<int>(r.integer_or("moe_ffn_hidden", m.ffn_hidden));
+  m.capacity_factor = r.number("capacity_factor");
+  if (m.experts > 0 && m.top_k > m.experts)
+    r.error("top_k", "top_k (" + std::to_string(m.top_k) + ") cannot exceed experts (" +
+                         std::to_string(m.experts) + ")");
   m.learned_positions = r.boolean("learned_positions");
   m.biases = r.boolean("biases");
   if (m.hidden % m.heads != 0)

@@ -146,6 +146,7 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   p.dp = static_cast<int>(par.integer_or("dp", std::max(1, s.cluster_gpus() / (p.tp * p.pp))));
   p.schedule = kPipelineScheduleNames.parse(par.string("schedule")).value_or(p.schedule);
   p.virtual_stages = static_cast<int>(par.integer("virtual_stages"));
+  p.ep = static_cast<int>(par.integer("ep"));
   p.zero_stage = static_cast<int>(par.integer("zero_stage"));
   p.recompute = kRecomputeNames.parse(par.string("recompute")).value_or(p.recompute);
   s.sequence_parallel = par.boolean("sequence_parallel");

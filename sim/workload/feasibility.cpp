@@ -23,6 +23,24 @@ void check_layout(const ParallelPlan& p, bool sequence_parallel, Issues& issues)
 
 void check_model_split(const ModelSpec& m, const ModelFamily& family, const ParallelPlan& p, Issues& issues) {
   const std::string tp = std::to_string(p.tp);
+  if (m.experts > 0 && family.name != "gpt")
+    issues.push_back({"workload.model", "mixture-of-experts layers are built for the gpt family only"});
+  if (p.ep > 1) {
+    const std::string ep = std::to_string(p.ep);
+    if (m.experts == 0)
+      issues.push_back(
+          {"parallelism.ep", "expert parallelism needs a mixture-of-experts model (experts > 0)"});
+    else if (m.experts % p.ep != 0)
+      issues.push_back({"parallelism.ep",
+                        "ep = " + ep + " must divide the model's " + std::to_string(m.experts) + " experts"});
+    if (p.dp % p.ep != 0)
+      issues.push_back(
+          {"parallelism.ep", "ep = " + ep + " must divide dp = " + std::to_string(p.dp) +
+                                 " (the expert-parallel group lies inside the data-parallel one)"});
+    if (!p.symmetric)
+      issues.push_back({"parallelism.symmetric",
+                        "expert parallelism is simulated with symmetric replicas only; set symmetric: true"});
+  }
   if (p.schedule == PipelineSchedule::Interleaved && p.microbatches % p.pp != 0) {
     issues.push_back({"parallelism", "the interleaved schedule needs microbatches per pipeline (" +
                                          std::to_string(p.microbatches) + ") to be a multiple of pp (" +

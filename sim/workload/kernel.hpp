@@ -16,6 +16,10 @@ enum class Recompute : std::uint8_t { None, Selective, Full };
 inline constexpr EnumNames<Recompute, 3> kRecomputeNames{{"none", "selective", "full"}};
 
 enum class Pass : std::uint8_t { Forward, Backward, Optimizer, Communication, Recompute };
+
+// The group of ranks a collective runs over: the tensor-parallel group, the data-parallel group, the two
+// stages of a pipeline edge, or the expert-parallel group (a block of ep consecutive data ranks).
+enum class CommGroup : std::uint8_t { Tensor, Data, Pipeline, Expert };
 inline constexpr EnumNames<Pass, 5> kPassNames{
     {"forward", "backward", "optimizer", "communication", "recompute"}};
 
@@ -24,8 +28,10 @@ struct Kernel {
   Pass pass = Pass::Forward;
   std::uint16_t layer = 0;
   std::uint16_t label = 0;  // index into Workload::labels
-  // A collective over the tensor-parallel group in place of GPU work (Megatron's f/g operators).
-  bool tensor_collective = false;
+  // A collective in place of GPU work, blocking the compute stream: over the tensor-parallel group
+  // (Megatron's f/g operators) or the expert-parallel group (MoE dispatch and combine).
+  bool is_collective = false;
+  CommGroup group = CommGroup::Tensor;
   CollectiveKind collective = CollectiveKind::AllReduce;
   double message_bytes = 0;  // the whole tensor; each rank holds 1/t of it after a reduce-scatter
   // Recomputed in the backward pass under selective recomputation (the attention core's s² work).
@@ -44,6 +50,7 @@ struct Layer {
   double activation_bytes[3] = {0, 0, 0};
   std::vector<Kernel> forward;
   std::vector<Kernel> backward;
+  double expert_parameters = 0;  // of `parameters`: expert weights, replicated over the expert-DP group
 };
 
 // One model-parallel replica's work for one microbatch, plus its optimizer step.

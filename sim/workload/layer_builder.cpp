@@ -32,21 +32,41 @@ void LayerBuilder::add(Pass pass, const std::string& label, KernelKind kind, dou
 }
 
 void LayerBuilder::weight_gemm(const std::string& label, double m, double k, double n, bool split) {
+  batched_weight_gemm(label, m, k, n, 1.0, split ? tp_ : 1.0, split ? tp_ : 1.0, 1.0);
+}
+
+void LayerBuilder::expert_gemm(const std::string& label, double m, double k, double n, double local_experts,
+                               double expert_parallel, double routed_share) {
+  layer_.expert_parameters += local_experts * k * n;
+  // The rows a rank runs are its own tokens' share of the work (balanced routing), so its FLOPs stand for
+  // t ranks' as a dense layer's do; its weights are 1/ep of the experts.
+  batched_weight_gemm(label, m, k, n, local_experts, tp_, tp_ * expert_parallel, routed_share);
+}
+
+void LayerBuilder::batched_weight_gemm(const std::string& label, double rows, double k, double n,
+                                       double batch, double flops_share, double parameter_share,
+                                       double routed_share) {
+  // Every term below is one product's times `batch`: m counts the rows of all of them, and the weights
+  // k·n of each.
+  const double m = rows * batch;
   const double flops = 2.0 * m * k * n;
-  layer_.model_gemm_flops += split ? flops * tp_ : flops;
+  layer_.model_gemm_flops += flops * flops_share * routed_share;
+  layer_.parameters += k * n * batch;
+  layer_.model_parameters += k * n * batch * parameter_share;
   // With 2:4 sparse weights the forward and input-gradient GEMMs (which multiply by the weights) run
   // half the multiply-adds, and read half the weights plus 2-bit indices.
   const double w = sparse_ ? 0.5 : 1.0;
-  add_parameters(k * n, split);
+  const double kn = k * n * batch;  // weight elements
   // Shapes as rows × columns × depth: forward (m×k)·(k×n); input gradient (m×n)·(n×k); weight gradient
   // (k×m)·(m×n). Backward kernels are listed in forward order (the destructor reverses them): they run
   // as weight gradient, then input gradient.
   if (!fp8_) {
-    add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * k * n + m * n), {m, n, k});
-    add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * k * n + m * k),
-        {m, k, n});
+    add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * kn + m * n),
+        {rows, n, k, batch});
+    add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * kn + m * k),
+        {rows, k, n, batch});
     add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-        e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * k * n, {k, n, m});
+        e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * kn, {k, n, rows, batch});
     return;
   }
   // FP8 (Transformer Engine, delayed scaling): each operand is cast to FP8 together with its transpose
@@ -56,24 +76,27 @@ void LayerBuilder::weight_gemm(const std::string& label, double m, double k, dou
   // e-byte results (the weight gradient accumulates in fp32 as before).
   constexpr double kCastFlops = 3;  // amax compare, scale, convert
   add(Pass::Forward, label + ".fp8_cast_input", KernelKind::Reduction, kCastFlops * m * k, (e_ + 2) * m * k);
-  add(Pass::Forward, label + ".fp8_cast_weight", KernelKind::Reduction, kCastFlops * k * n, (e_ + 2) * k * n);
+  add(Pass::Forward, label + ".fp8_cast_weight", KernelKind::Reduction, kCastFlops * kn, (e_ + 2) * kn);
   layer_.forward.back().first_microbatch_only = true;
-  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, m * k + w * k * n + e_ * m * n, {m, n, k});
+  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, m * k + w * kn + e_ * m * n,
+      {rows, n, k, batch});
   layer_.forward.back().work.fp8 = true;
-  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, m * n + w * k * n + e_ * m * k,
-      {m, k, n});
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, m * n + w * kn + e_ * m * k,
+      {rows, k, n, batch});
   layer_.backward.back().work.fp8 = true;
   add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-      m * k + m * n + 2.0 * kFp32GradBytes * k * n, {k, n, m});
+      m * k + m * n + 2.0 * kFp32GradBytes * kn, {k, n, rows, batch});
   layer_.backward.back().work.fp8 = true;
   add(Pass::Backward, label + ".fp8_cast_grad", KernelKind::Reduction, kCastFlops * m * n, (e_ + 2) * m * n);
 }
 
-void LayerBuilder::tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes) {
+void LayerBuilder::group_collective(const std::string& label, Pass pass, CommGroup group, CollectiveKind kind,
+                                    double bytes) {
   Kernel k;
   k.pass = pass;
   k.label = workload_.label_id(label);
-  k.tensor_collective = true;
+  k.is_collective = true;
+  k.group = group;
   k.collective = kind;
   k.message_bytes = bytes;
   (pass == Pass::Forward ? layer_.forward : layer_.backward).push_back(k);

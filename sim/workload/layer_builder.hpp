@@ -25,6 +25,11 @@ class LayerBuilder {
   // rank's shard of a tensor-parallel matrix (column or row parallel); otherwise replicated. In an FP8
   // layer the three GEMMs take FP8 operands, cast by their own kernels (layer_builder.cpp).
   void weight_gemm(const std::string& label, double m, double k, double n, bool split = true);
+  // The GEMMs of `local_experts` experts held by this rank (a grouped GEMM), each (m×k)·(k×n), of an MoE
+  // layer whose experts are spread over `expert_parallel` ranks (and split over TP like a dense FFN).
+  // `routed_share`: the fraction of the rows that are real tokens (1 / capacity factor; the rest pad).
+  void expert_gemm(const std::string& label, double m, double k, double n, double local_experts,
+                   double expert_parallel, double routed_share);
   // An activation-by-activation product (attention scores, attention-weighted values, or a fused
   // attention kernel): no weights. `forward` and `backward` are the shapes of the forward product and of
   // the backward's two (hardware/tensor_efficiency.hpp). `executed` is the fraction of `flops` the kernel
@@ -40,7 +45,12 @@ class LayerBuilder {
                 double backward_bytes_per_element, double flops_per_element);
   // A collective over the tensor-parallel group at this point of the forward (pass Forward) or of the
   // backward (pass Backward: placed here in forward order, it runs after the backward of what follows).
-  void tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes);
+  void tensor_collective(const std::string& label, Pass pass, CollectiveKind kind, double bytes) {
+    group_collective(label, pass, CommGroup::Tensor, kind, bytes);
+  }
+  // The same over another group of ranks (the expert-parallel group).
+  void group_collective(const std::string& label, Pass pass, CommGroup group, CollectiveKind kind,
+                        double bytes);
   // Marks the kernels added since `first_forward` as the attention core (selective recomputation).
   std::size_t forward_count() const { return layer_.forward.size(); }
   void mark_attention_core(std::size_t first_forward);
@@ -53,6 +63,11 @@ class LayerBuilder {
   double bytes_per_element() const { return e_; }
 
  private:
+  // weight_gemm over `batch` independent weight matrices. The model's FLOPs and parameters this rank's
+  // share stands for, relative to its own: `flops_share` (t for TP-split weights; the rows that are real
+  // tokens count, `routed_share` of them) and `parameter_share` (t, times ep for experts).
+  void batched_weight_gemm(const std::string& label, double m, double k, double n, double batch,
+                           double flops_share, double parameter_share, double routed_share);
   void add(Pass pass, const std::string& label, KernelKind kind, double flops, double bytes,
            const TensorShape& shape = {});
   Workload& workload_;

@@ -23,6 +23,13 @@ struct ModelSpec {
   bool gated_ffn = false;  // SwiGLU (three FFN matrices) instead of GeLU (two)
   bool learned_positions = true;
   bool biases = true;  // GPT/BERT carry biases and LayerNorm shifts; Llama-style models do not
+  // Mixture of experts (Shazeer et al. 2017; Fedus et al. 2022): every block's FFN is `experts` FFNs of
+  // `moe_ffn_hidden`, each token routed to `top_k` of them; expert buffers padded to capacity_factor × the
+  // balanced load. 0 experts: dense.
+  int experts = 0;
+  int top_k = 2;
+  int moe_ffn_hidden = 0;
+  double capacity_factor = 1.0;
 
   // CNNs (bottleneck ResNets)
   std::vector<int> stage_blocks;
@@ -54,6 +61,7 @@ struct MicrobatchShape {
   // FP8 linear layers in the transformer blocks (Transformer Engine's recipe; the embedding, the head and
   // the attention core stay in 16 bits).
   bool fp8_linear = false;
+  int ep = 1;  // expert-parallel degree: an MoE layer's experts spread over this many ranks
 };
 
 }  // namespace wattsim

@@ -28,6 +28,9 @@ struct ParallelPlan {
   int dp = 1;
   int microbatches = 1;    // per pipeline per optimizer step
   int virtual_stages = 1;  // model chunks per pipeline stage (interleaved 1F1B)
+  // Expert parallelism: an MoE layer's experts are spread over ep consecutive data ranks (Megatron's
+  // expert-parallel group inside the data-parallel one); expert weights are replicated over dp / ep.
+  int ep = 1;
   PipelineSchedule schedule = PipelineSchedule::OneFOneB;
   Recompute recompute = Recompute::None;
   int zero_stage = 0;

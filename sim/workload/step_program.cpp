@@ -117,6 +117,10 @@ class StepBuilder {
     if (w_.layers.size() < 2) throw std::invalid_argument("workload needs an embedding and a head layer");
     if (!plan_.symmetric && plan_.zero_stage == 3)
       throw std::invalid_argument("ZeRO-3 is simulated with symmetric replicas only");
+    if (plan_.ep < 1 || plan_.dp % plan_.ep != 0)
+      throw std::invalid_argument("parallel plan: ep must divide dp");
+    if (!plan_.symmetric && plan_.ep > 1)
+      throw std::invalid_argument("expert parallelism is simulated with symmetric replicas only");
     p_.labels = w_.labels;
     for (const Layer& layer : w_.layers) p_.layer_names.push_back(layer.name);
     p_.layer_names.push_back("optimizer");  // add_adam_optimizer's layer index
@@ -222,15 +226,26 @@ class StepBuilder {
     return offsets;
   }
 
+  int group_size(CommGroup group) const { return group == CommGroup::Expert ? plan_.ep : plan_.tp; }
+
+  // A collective in place of a kernel, over the TP group of (s, d) or the expert-parallel group of (0, s, d):
+  // ep consecutive data ranks (expert parallelism is simulated with symmetric replicas only).
   TaskId tensor_collective(const Kernel& k, int s, int d, int mb, bool overlapped) {
     StepCollective c;
     c.kind = k.collective;
-    c.group = CommGroup::Tensor;
+    c.group = k.group;
     c.bytes = k.message_bytes;
     c.layer = k.layer;
     c.pass = k.pass;
-    for (int t = 0; t < plan_.tp; ++t) c.ranks.push_back(plan_.rank(t, s, d));
-    c.copy_offsets = copies(false, true);  // every data-parallel replica's TP group, at the same moment
+    if (k.group == CommGroup::Expert) {
+      for (int e = 0; e < plan_.ep; ++e) c.ranks.push_back(plan_.rank(0, s, d + e));
+      for (int block = 0; block < plan_.dp; block += plan_.ep)  // every TP rank's and every block's group
+        for (int t = 0; t < plan_.tp; ++t)
+          if (t || block) c.copy_offsets.push_back(plan_.rank(t, 0, block) - plan_.rank(0, 0, 0));
+    } else {
+      for (int t = 0; t < plan_.tp; ++t) c.ranks.push_back(plan_.rank(t, s, d));
+      c.copy_offsets = copies(false, true);  // every data-parallel replica's TP group, at the same moment
+    }
     std::vector<StreamId> streams;
     for (int t = 0; t < sim_tp_; ++t) {
       c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, d)));
@@ -256,6 +271,21 @@ class StepBuilder {
     return add_collective(std::move(c), streams, mb);
   }
 
+  // The expert-DP group of TP rank t at stage s: the data ranks holding the same experts, every ep-th one
+  // (symmetric replicas only: one simulated GPU).
+  TaskId expert_data_collective(CollectiveKind kind, double bytes, int s, int t, int mb) {
+    StepCollective c;
+    c.kind = kind;
+    c.group = CommGroup::Data;
+    c.bytes = bytes;
+    for (int d = 0; d < plan_.dp; d += plan_.ep) c.ranks.push_back(plan_.rank(t, s, d));
+    for (int e = 0; e < plan_.ep; ++e)  // the other TP ranks' and expert positions' groups, at once
+      for (int tt = 0; tt < plan_.tp; ++tt)
+        if (tt || e) c.copy_offsets.push_back(plan_.rank(tt, 0, e) - plan_.rank(0, 0, 0));
+    c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, 0)));
+    return add_collective(std::move(c), {comm_[static_cast<std::size_t>(sim_gpu(t, s, 0))]}, mb);
+  }
+
   // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
   //
   // TP collectives block the compute stream (Megatron's default). With tp_comm_overlap (Megatron-Core's
@@ -273,9 +303,9 @@ class StepBuilder {
       const Kernel& k = p_.kernels[begin + i];
       if (only_attention_core && !k.attention_core) continue;
       if (k.first_microbatch_only && (mb > 0 || k.pass == Pass::Recompute)) continue;
-      if (k.tensor_collective && plan_.tp == 1) continue;
+      if (k.is_collective && group_size(k.group) == 1) continue;
       TaskId id = 0;
-      if (k.tensor_collective && plan_.tp_comm_overlap && op.built) {
+      if (k.is_collective && k.group == CommGroup::Tensor && plan_.tp_comm_overlap && op.built) {
         const bool drains_previous = last_was_gemm;  // e.g. reduce-scatter after the output projection
         id = tensor_collective(k, s, d, mb, true);
         const TaskId after = drains_previous ? before_last_gemm : op.last;
@@ -288,14 +318,14 @@ class StepBuilder {
         last_was_gemm = false;
         continue;
       }
-      if (k.tensor_collective) {
+      if (k.is_collective) {
         id = tensor_collective(k, s, d, mb, false);
       } else {
         id = add_kernel(sim_gpu(0, s, d), mb, begin + static_cast<std::uint32_t>(i));
         for (int t = 1; t < sim_tp_; ++t)
           add_kernel(sim_gpu(t, s, d), mb, begin + static_cast<std::uint32_t>(i));
       }
-      const bool gemm = !k.tensor_collective && k.work.kind == KernelKind::TensorGemm;
+      const bool gemm = !k.is_collective && k.work.kind == KernelKind::TensorGemm;
       if (has_pending) {
         if (gemm && pending_skip > 0) {
           --pending_skip;
@@ -442,8 +472,10 @@ class StepBuilder {
     bool any = false;
     const int last_mb = plan_.microbatches - 1;
     for (int t = 0; t < sim_tp_ && plan_.dp > 1; ++t) {
+      bool experts = false;  // the bucket pass of the expert weights, over their expert-DP group
       auto add = [&](CollectiveKind kind, double bytes, const std::vector<std::size_t>& layers) {
-        const TaskId c = data_collective(kind, bytes, s, t, last_mb);
+        const TaskId c = experts ? expert_data_collective(kind, bytes, s, t, last_mb)
+                                 : data_collective(kind, bytes, s, t, last_mb);
         for (int d = 0; d < sim_dp_; ++d) {
           if (plan_.overlap_grad_reduce)
             for (std::size_t l : layers)
@@ -456,25 +488,34 @@ class StepBuilder {
         any = true;
       };
       // Buckets filled in backward order (chunks from last to first, layers from last to first), as DDP;
-      // ZeRO-3 reduce-scatters each layer's gradients on their own.
-      double bucket = 0;
-      std::vector<std::size_t> members;
+      // ZeRO-3 reduce-scatters each layer's gradients on their own. Expert weights are replicated over
+      // dp / ep ranks only, and reduced there in buckets of their own (Megatron-Core's expert-DP group).
       const CollectiveKind kind =
           plan_.zero_stage >= 1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
       const double cap = plan_.zero_stage == 3 ? 0.0 : plan_.bucket_bytes;
-      for (int c = plan_.virtual_stages - 1; c >= 0; --c) {
-        const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
-        for (std::size_t l = r.last; l-- > r.first;) {
-          bucket += w_.layers[l].parameters * plan_.gradient_bytes_per_parameter();
-          members.push_back(l);
-          if (bucket >= cap && bucket > 0) {
-            add(kind, bucket, members);
-            bucket = 0;
-            members.clear();
+      for (bool expert_pass : {false, true}) {
+        experts = expert_pass;
+        if (experts && plan_.dp / plan_.ep < 2) break;
+        double bucket = 0;
+        std::vector<std::size_t> members;
+        for (int c = plan_.virtual_stages - 1; c >= 0; --c) {
+          const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, c);
+          for (std::size_t l = r.last; l-- > r.first;) {
+            const Layer& layer = w_.layers[l];
+            const double params =
+                experts ? layer.expert_parameters : layer.parameters - layer.expert_parameters;
+            if (params <= 0) continue;
+            bucket += params * plan_.gradient_bytes_per_parameter();
+            members.push_back(l);
+            if (bucket >= cap) {
+              add(kind, bucket, members);
+              bucket = 0;
+              members.clear();
+            }
           }
         }
+        if (!members.empty() && bucket > 0) add(kind, bucket, members);
       }
-      if (!members.empty() && bucket > 0) add(kind, bucket, members);
     }
     for (int t = 0; t < sim_tp_; ++t) {
       std::vector<TaskId> optimizer_last;

@@ -23,8 +23,6 @@
 
 namespace wattsim {
 
-enum class CommGroup : std::uint8_t { Tensor, Data, Pipeline };
-
 // A collective of the step: the network's operation (what moves among which ranks) plus where it sits in
 // the program, for timing and energy attribution.
 struct StepCollective : Collective {

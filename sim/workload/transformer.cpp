@@ -18,7 +18,8 @@ namespace {
 
 struct Dims {
   double b, s, h, a, kv, d, f, v, t;
-  bool sp;  // sequence parallelism
+  bool sp;        // sequence parallelism
+  double ep = 1;  // expert parallelism
   // Share of the tokens a rank's norms, dropouts and residual adds touch: 1/t with sequence parallelism.
   double token_share() const { return sp ? 1.0 / t : 1.0; }
 };
@@ -35,7 +36,8 @@ Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
               static_cast<double>(m.ffn_hidden),
               static_cast<double>(m.vocab),
               static_cast<double>(shape.tp),
-              shape.sequence_parallel && shape.tp > 1};
+              shape.sequence_parallel && shape.tp > 1,
+              static_cast<double>(shape.ep)};
 }
 
 // Megatron's conjugate operators around a tensor-parallel region (Shoeybi et al. 2019; with sequence
@@ -108,6 +110,40 @@ void ffn_block(LayerBuilder& L, const Dims& x, bool gated) {
   L.weight_gemm(gated ? "ffn.down" : "ffn.fc2", tokens, x.f / x.t, x.h);
   if (!gated) L.add_parameters(x.h, false);
   leave_tensor_parallel(L, "ffn.tp_out", x);
+  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
+}
+
+// A mixture-of-experts FFN (Megatron-Core's MoE layer with balanced routing): a router GEMM (replicated on
+// the TP ranks) and its top-k; the token copies permuted by expert and sent to the ranks holding their
+// experts (all-to-all over the EP group, e·c·k·tokens·h bytes from each rank); each rank runs its E/ep
+// experts as one grouped GEMM over the c·k·tokens rows it received (c the capacity factor: padded rows
+// run but are not model FLOPs); the outputs return (all-to-all) and are unpermuted into the weighted sum
+// of each token's k. The backward mirrors both all-to-alls. Experts are split over TP as a dense FFN is.
+void moe_block(LayerBuilder& L, const ModelSpec& m, const Dims& x) {
+  const double tokens = x.b * x.s;
+  const double experts = m.experts, routed = tokens * m.top_k, rows = routed * m.capacity_factor;
+  const double f = m.moe_ffn_hidden, up = (m.gated_ffn ? 2.0 : 1.0) * f / x.t;
+  const double message = L.bytes_per_element() * rows * x.h;
+  enter_tensor_parallel(L, "moe.tp_in", x);
+  L.weight_gemm("moe.router", tokens, x.h, experts, false);
+  L.vector("moe.router.top_k", KernelKind::Reduction, tokens * experts, 1, 1, 5);
+  L.vector("moe.permute", KernelKind::Elementwise, routed * x.h, 1, 1, 1);
+  for (Pass pass : {Pass::Forward, Pass::Backward})
+    L.group_collective(pass == Pass::Forward ? "moe.dispatch" : "moe.dispatch.bwd", pass, CommGroup::Expert,
+                       CollectiveKind::AllToAll, message);
+  const double per_expert = rows * x.ep / experts, local = experts / x.ep;
+  L.expert_gemm(m.gated_ffn ? "moe.gate_up" : "moe.fc1", per_expert, x.h, up, local, x.ep,
+                1.0 / m.capacity_factor);
+  if (m.gated_ffn)
+    L.vector("moe.swiglu", KernelKind::Elementwise, rows * f / x.t, 2, 1, 4);
+  else
+    L.vector("moe.gelu", KernelKind::Elementwise, rows * f / x.t, 1, 1, 8);
+  L.expert_gemm("moe.down", per_expert, f / x.t, x.h, local, x.ep, 1.0 / m.capacity_factor);
+  for (Pass pass : {Pass::Forward, Pass::Backward})
+    L.group_collective(pass == Pass::Forward ? "moe.combine" : "moe.combine.bwd", pass, CommGroup::Expert,
+                       CollectiveKind::AllToAll, message);
+  L.vector("moe.unpermute", KernelKind::Elementwise, routed * x.h, 2, 1, 2);
+  leave_tensor_parallel(L, "moe.tp_out", x);
   L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
 }
 
@@ -197,10 +233,22 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
         norm(L, "attention.norm", x, m.biases);
         attention_block(L, x, shape.flash_attention, true);
         norm(L, "ffn.norm", x, m.biases);
-        ffn_block(L, x, m.gated_ffn);
+        if (m.experts > 0)
+          moe_block(L, m, x);
+        else
+          ffn_block(L, x, m.gated_ffn);
       }
     }
     set_block_activations(w.layers.back(), x, shape.flash_attention, e);
+    if (m.experts > 0) {
+      // The FFN's activations once per routed, padded token copy instead of once per token: its input,
+      // the activation function's input and the down projection's input, (h + up + f/t)·e bytes a copy.
+      const double up = (m.gated_ffn ? 2.0 : 1.0) * m.moe_ffn_hidden / x.t;
+      const double extra =
+          e * x.b * x.s * (m.top_k * m.capacity_factor - 1.0) * (x.h + up + m.moe_ffn_hidden / x.t);
+      for (Recompute kept : {Recompute::None, Recompute::Selective})
+        w.layers.back().activation_bytes[static_cast<int>(kept)] += extra;  // full keeps the input only
+    }
   }
   {
     LayerBuilder L(w, "head", e, shape.tp, shape.structured_sparsity);
