@@ -347,5 +347,73 @@ TEST(ExpertParallel, AllToAllsOverTheExpertGroupGradientsOverTheirReplicas) {
   EXPECT_THROW(build_step(w, plan), std::invalid_argument);
 }
 
+// Context parallelism (cp = 2): each rank holds half of every sequence, so its GEMMs, norms and activation
+// memory halve; its queries still meet every key, so attention halves too, with the K and V of the whole
+// sequence all-gathered around the ring (e·b·s·2·kv·d bytes, twice in the backward). Model FLOPs per sample
+// and the samples of a step do not change.
+TEST(ContextParallel, HalvesEachRanksWorkAndRingsKeysAndValues) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "llama3-8b")->file);
+  m.layers = 2;
+  const ModelFamily& gpt = *ModelFamilyRegistry::instance().find("gpt");
+  MicrobatchShape shape;
+  shape.micro_batch = 1;
+  shape.seq_len = 8192;
+  const Workload whole = gpt.build(m, shape);
+  shape.cp = 2;
+  const Workload half = gpt.build(m, shape);
+  auto executed = [](const Workload& w) {
+    double flops = 0;
+    for (const Layer& l : w.layers)
+      for (const Kernel& k : l.forward) flops += k.is_collective ? 0.0 : k.work.flops;
+    return flops;
+  };
+  EXPECT_NEAR(executed(half), executed(whole) / 2, 1e-9 * executed(whole));
+  EXPECT_NEAR(half.model_flops_per_sample, whole.model_flops_per_sample, 1e-9 * whole.model_flops_per_sample);
+  EXPECT_NEAR(half.layers[1].activation_bytes[0], whole.layers[1].activation_bytes[0] / 2, 1);
+  const double kv = 2.0 * 8192 * 2 * m.kv_heads * (m.hidden / m.heads);  // bf16 K and V of the sequence
+  double forward = 0, backward = 0;
+  for (const Kernel& k : half.layers[1].forward)
+    if (k.is_collective && k.group == CommGroup::Context) forward += k.message_bytes;
+  for (const Kernel& k : half.layers[1].backward)
+    if (k.is_collective && k.group == CommGroup::Context) backward += k.message_bytes;
+  EXPECT_DOUBLE_EQ(forward, kv);
+  EXPECT_DOUBLE_EQ(backward, 2 * kv);
+  ParallelPlan plan;
+  plan.dp = 4;  // two replicas of two context-parallel ranks
+  plan.cp = 2;
+  plan.microbatches = 2;
+  EXPECT_DOUBLE_EQ(build_step(half, plan).samples_per_step, 4.0);  // 2 replicas × 2 microbatches of 1
+}
+
+// The ring's transfers overlap the attention they feed: at a long sequence, where attention outlasts
+// them, a step with the ring is as long as one whose ring moves nothing.
+TEST(ContextParallel, RingHidesBehindAttention) {
+  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "llama3-8b")->file);
+  m.layers = 2;
+  MicrobatchShape shape;
+  shape.seq_len = 32768;
+  shape.cp = 2;
+  Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
+  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  ParallelPlan plan;
+  plan.dp = 2;
+  plan.cp = 2;
+  auto step = [&](const Workload& work) {
+    const StepProgram program = build_step(work, plan);
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    return sim.run_step().time_s;
+  };
+  const double with_ring = step(w);
+  for (Layer& l : w.layers)
+    for (auto* kernels : {&l.forward, &l.backward})
+      for (Kernel& k : *kernels)
+        if (k.is_collective && k.group == CommGroup::Context) k.message_bytes = 0;
+  EXPECT_NEAR(with_ring, step(w), 1e-9);
+}
+
 }  // namespace
 }  // namespace wattsim

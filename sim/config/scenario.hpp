@@ -88,7 +88,7 @@ struct Scenario {
   // Every file the scenario was read from: the scenario, the definitions it names, the carbon series.
   std::vector<std::string> input_files() const;
   int microbatches() const {
-    return static_cast<int>(global_batch / (static_cast<long long>(plan.dp) * micro_batch));
+    return static_cast<int>(global_batch / (static_cast<long long>(plan.dp / plan.cp) * micro_batch));
   }
 };
 

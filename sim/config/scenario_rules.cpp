@@ -22,6 +22,7 @@ MicrobatchShape microbatch_shape(const Scenario& s) {
   shape.structured_sparsity = s.structured_sparsity;
   shape.fp8_linear = s.precision == Precision::FP8;
   shape.ep = s.plan.ep;
+  shape.cp = s.plan.cp;
   return shape;
 }
 
@@ -52,11 +53,12 @@ void check_gpu_count(const Scenario& s, Issues& issues) {
 void check_layout_fills_cluster(const Scenario& s, Issues& issues) {
   const ParallelPlan& p = s.plan;
   if (static_cast<long long>(p.tp) * p.pp * p.dp != s.cluster_gpus())
-    issues.push_back({"parallelism", "parallelism: tp × pp × dp = " + std::to_string(p.tp) + " × " +
-                                         std::to_string(p.pp) + " × " + std::to_string(p.dp) + " = " +
-                                         std::to_string(static_cast<long long>(p.tp) * p.pp * p.dp) +
-                                         " but the cluster has " + std::to_string(s.cluster_gpus()) +
-                                         " GPUs"});
+    issues.push_back(
+        {"parallelism", "parallelism: tp × pp × " + std::string(p.cp > 1 ? "cp × " : "") +
+                            "dp = " + std::to_string(p.tp) + " × " + std::to_string(p.pp) + " × " +
+                            (p.cp > 1 ? std::to_string(p.cp) + " × " : "") + std::to_string(p.dp / p.cp) +
+                            " = " + std::to_string(static_cast<long long>(p.tp) * p.pp * p.dp) +
+                            " but the cluster has " + std::to_string(s.cluster_gpus()) + " GPUs"});
 }
 
 void check_variation(const Scenario& s, Issues& issues) {
@@ -86,11 +88,12 @@ void check_variation(const Scenario& s, Issues& issues) {
 // The batch splits into dp replicas of whole micro-batches; fills in the micro-batch and the count.
 bool split_batch(Scenario& s, Issues& issues) {
   ParallelPlan& p = s.plan;
-  if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / p.dp);
-  const long long replica_batch = static_cast<long long>(p.dp) * s.micro_batch;
+  const int replicas = p.dp / p.cp;  // context-parallel ranks share their samples
+  if (s.micro_batch == 0) s.micro_batch = std::max(1, s.global_batch / replicas);
+  const long long replica_batch = static_cast<long long>(replicas) * s.micro_batch;
   if (s.global_batch % replica_batch != 0) {
     issues.push_back({"workload", "workload.global_batch = " + std::to_string(s.global_batch) +
-                                      " is not a multiple of dp × micro_batch = " + std::to_string(p.dp) +
+                                      " is not a multiple of dp × micro_batch = " + std::to_string(replicas) +
                                       " × " + std::to_string(s.micro_batch)});
     return false;
   }
@@ -156,6 +159,19 @@ Issues check_feasibility(Scenario& s) {
   }
   const ModelFamily* family = ModelFamilyRegistry::instance().find(s.model.family);
   if (!family) return issues;  // reported where the model was read
+  if (s.plan.cp > 1) {
+    if (family->sample_unit == "image")
+      issues.push_back({"parallelism.cp",
+                        "context parallelism splits sequences; " + s.model.name + " is a CNN: use cp: 1"});
+    else if (!s.flash_attention)
+      issues.push_back({"parallelism.cp",
+                        "context parallelism runs fused attention over the ring: set "
+                        "workload.flash_attention: true"});
+    else if (s.seq_len % (2 * s.plan.cp) != 0)
+      issues.push_back(
+          {"parallelism.cp", "seq_len = " + std::to_string(s.seq_len) + " must be a multiple of 2 × cp = " +
+                                 std::to_string(2 * s.plan.cp) + " (each rank holds two mirrored chunks)"});
+  }
   if (s.precision == Precision::FP8 && family->sample_unit == "image")
     issues.push_back({"workload.precision",
                       "fp8 training runs a transformer's linear layers in FP8 (Transformer "
@@ -167,7 +183,7 @@ Issues check_feasibility(Scenario& s) {
   if (!check_program_size(s, w, issues)) return issues;
   ParallelPlan& p = s.plan;
   p.activation_bytes =
-      bytes_per_element(s.precision) * s.micro_batch * std::max(1, s.seq_len) * s.model.hidden;
+      bytes_per_element(s.precision) * s.micro_batch * std::max(1, s.seq_len) / p.cp * s.model.hidden;
   p.weight_bytes_per_parameter = bytes_per_element(s.precision);
   check_stage_memory(w, p, s.gpu.memory_bytes, s.gpu.name, s.model.name, issues);
   return issues;

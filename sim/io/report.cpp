@@ -52,7 +52,10 @@ void print_table(std::ostream& out, const Scenario& s, const RunResult& r) {
   if (s.nodes > 1) out << " (" << s.nodes << " nodes)";
   out << "\n  " << to_string(s.precision) << ", global batch " << s.global_batch << ", " << s.microbatches()
       << " microbatch(es) of " << s.micro_batch << " per pipeline; tp " << p.tp << ", pp " << p.pp << ", dp "
-      << p.dp << "\n";
+      << p.dp / p.cp;
+  if (p.cp > 1) out << ", cp " << p.cp;
+  if (p.ep > 1) out << ", ep " << p.ep;
+  out << "\n";
   const PolicyResult& base = r.policies.front();
   out << "run of " << base.metrics.steps_total << " steps, " << base.metrics.steps_simulated
       << " simulated event by event (" << r.tasks_per_step << " tasks per step)\n\n";

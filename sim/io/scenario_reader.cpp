@@ -143,7 +143,10 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   ParallelPlan& p = s.plan;
   p.tp = static_cast<int>(par.integer("tp"));
   p.pp = static_cast<int>(par.integer("pp"));
-  p.dp = static_cast<int>(par.integer_or("dp", std::max(1, s.cluster_gpus() / (p.tp * p.pp))));
+  // dp counts the data ranks including each replica's cp context-parallel ranks (ParallelPlan::dp).
+  p.cp = static_cast<int>(par.integer("cp"));
+  p.dp = par.has("dp") ? static_cast<int>(par.integer("dp")) * p.cp
+                       : std::max(1, s.cluster_gpus() / (p.tp * p.pp));
   p.schedule = kPipelineScheduleNames.parse(par.string("schedule")).value_or(p.schedule);
   p.virtual_stages = static_cast<int>(par.integer("virtual_stages"));
   p.ep = static_cast<int>(par.integer("ep"));

@@ -154,7 +154,7 @@ RunMetrics summarise(const Scenario& s, const StepProgram& program, const GpuMod
   m.micro_batch = s.micro_batch;
   m.tp = s.plan.tp;
   m.pp = s.plan.pp;
-  m.dp = s.plan.dp;
+  m.dp = s.plan.dp / s.plan.cp;  // replicas of the batch
   m.zero_stage = s.plan.zero_stage;
   m.events_per_step = static_cast<double>(steady.events);
   m.clock_changes_per_step = static_cast<double>(steady.clock_changes);

@@ -19,6 +19,18 @@ void check_layout(const ParallelPlan& p, bool sequence_parallel, Issues& issues)
   if (!p.symmetric && p.zero_stage == 3)
     issues.push_back(
         {"parallelism.symmetric", "ZeRO-3 is simulated with symmetric replicas only; set symmetric: true"});
+  if (p.cp > 1) {
+    if (p.dp % p.cp != 0)
+      issues.push_back({"parallelism.cp", "cp = " + std::to_string(p.cp) + " must divide the data ranks (" +
+                                              std::to_string(p.dp) + ")"});
+    if (!p.symmetric)
+      issues.push_back(
+          {"parallelism.symmetric",
+           "context parallelism is simulated with symmetric replicas only; set symmetric: true"});
+    if (p.ep > 1)
+      issues.push_back(
+          {"parallelism.cp", "context and expert parallelism together are not modelled; use one"});
+  }
 }
 
 void check_model_split(const ModelSpec& m, const ModelFamily& family, const ParallelPlan& p, Issues& issues) {

@@ -18,8 +18,9 @@ inline constexpr EnumNames<Recompute, 3> kRecomputeNames{{"none", "selective", "
 enum class Pass : std::uint8_t { Forward, Backward, Optimizer, Communication, Recompute };
 
 // The group of ranks a collective runs over: the tensor-parallel group, the data-parallel group, the two
-// stages of a pipeline edge, or the expert-parallel group (a block of ep consecutive data ranks).
-enum class CommGroup : std::uint8_t { Tensor, Data, Pipeline, Expert };
+// stages of a pipeline edge, or a block of consecutive data ranks: the expert-parallel group (ep ranks)
+// or the context-parallel group (cp ranks).
+enum class CommGroup : std::uint8_t { Tensor, Data, Pipeline, Expert, Context };
 inline constexpr EnumNames<Pass, 5> kPassNames{
     {"forward", "backward", "optimizer", "communication", "recompute"}};
 

@@ -62,6 +62,7 @@ struct MicrobatchShape {
   // the attention core stay in 16 bits).
   bool fp8_linear = false;
   int ep = 1;  // expert-parallel degree: an MoE layer's experts spread over this many ranks
+  int cp = 1;  // context-parallel degree: each sequence split over this many ranks (ring attention)
 };
 
 }  // namespace wattsim

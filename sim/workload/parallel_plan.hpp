@@ -31,6 +31,9 @@ struct ParallelPlan {
   // Expert parallelism: an MoE layer's experts are spread over ep consecutive data ranks (Megatron's
   // expert-parallel group inside the data-parallel one); expert weights are replicated over dp / ep.
   int ep = 1;
+  // Context parallelism: each sequence split over cp consecutive data ranks, attention as a ring over
+  // them (Megatron-Core's CP). `dp` counts data ranks including them: dp / cp replicas of the batch.
+  int cp = 1;
   PipelineSchedule schedule = PipelineSchedule::OneFOneB;
   Recompute recompute = Recompute::None;
   int zero_stage = 0;

@@ -121,6 +121,8 @@ class StepBuilder {
       throw std::invalid_argument("parallel plan: ep must divide dp");
     if (!plan_.symmetric && plan_.ep > 1)
       throw std::invalid_argument("expert parallelism is simulated with symmetric replicas only");
+    if (plan_.cp < 1 || plan_.dp % plan_.cp != 0 || (!plan_.symmetric && plan_.cp > 1))
+      throw std::invalid_argument("parallel plan: cp must divide dp, with symmetric replicas");
     p_.labels = w_.labels;
     for (const Layer& layer : w_.layers) p_.layer_names.push_back(layer.name);
     p_.layer_names.push_back("optimizer");  // add_adam_optimizer's layer index
@@ -176,7 +178,7 @@ class StepBuilder {
           p_.gpu_multiplicity.push_back(multiplicity);
           compute_.push_back(g_.add_stream());
           comm_.push_back(g_.add_stream());
-          tp_comm_.push_back(plan_.tp_comm_overlap ? g_.add_stream() : 0);
+          tp_comm_.push_back(plan_.tp_comm_overlap || plan_.cp > 1 ? g_.add_stream() : 0);
         }
     // Pipeline transfer streams: per (data rank, TP rank, edge, direction); edge e joins stage e to e+1,
     // the last one (stage p−1 back to 0) serving interleaved chunks.
@@ -226,10 +228,12 @@ class StepBuilder {
     return offsets;
   }
 
-  int group_size(CommGroup group) const { return group == CommGroup::Expert ? plan_.ep : plan_.tp; }
+  int group_size(CommGroup group) const {
+    return group == CommGroup::Expert ? plan_.ep : group == CommGroup::Context ? plan_.cp : plan_.tp;
+  }
 
-  // A collective in place of a kernel, over the TP group of (s, d) or the expert-parallel group of (0, s, d):
-  // ep consecutive data ranks (expert parallelism is simulated with symmetric replicas only).
+  // A collective in place of a kernel, over the TP group of (s, d) or a block of consecutive data ranks
+  // from (0, s, d): the expert- or context-parallel group (simulated with symmetric replicas only).
   TaskId tensor_collective(const Kernel& k, int s, int d, int mb, bool overlapped) {
     StepCollective c;
     c.kind = k.collective;
@@ -237,9 +241,10 @@ class StepBuilder {
     c.bytes = k.message_bytes;
     c.layer = k.layer;
     c.pass = k.pass;
-    if (k.group == CommGroup::Expert) {
-      for (int e = 0; e < plan_.ep; ++e) c.ranks.push_back(plan_.rank(0, s, d + e));
-      for (int block = 0; block < plan_.dp; block += plan_.ep)  // every TP rank's and every block's group
+    if (k.group == CommGroup::Expert || k.group == CommGroup::Context) {
+      const int size = group_size(k.group);
+      for (int e = 0; e < size; ++e) c.ranks.push_back(plan_.rank(0, s, d + e));
+      for (int block = 0; block < plan_.dp; block += size)  // every TP rank's and every block's group
         for (int t = 0; t < plan_.tp; ++t)
           if (t || block) c.copy_offsets.push_back(plan_.rank(t, 0, block) - plan_.rank(0, 0, 0));
     } else {
@@ -305,8 +310,12 @@ class StepBuilder {
       if (k.first_microbatch_only && (mb > 0 || k.pass == Pass::Recompute)) continue;
       if (k.is_collective && group_size(k.group) == 1) continue;
       TaskId id = 0;
-      if (k.is_collective && k.group == CommGroup::Tensor && plan_.tp_comm_overlap && op.built) {
-        const bool drains_previous = last_was_gemm;  // e.g. reduce-scatter after the output projection
+      const bool overlapped =
+          k.group == CommGroup::Context || (k.group == CommGroup::Tensor && plan_.tp_comm_overlap);
+      if (k.is_collective && overlapped && op.built) {
+        // A TP collective right after a GEMM drains it (the reduce-scatter after the output projection);
+        // the CP ring always feeds the attention after it.
+        const bool drains_previous = last_was_gemm && k.group == CommGroup::Tensor;
         id = tensor_collective(k, s, d, mb, true);
         const TaskId after = drains_previous ? before_last_gemm : op.last;
         if (!drains_previous || have_before_gemm)

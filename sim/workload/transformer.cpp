@@ -17,9 +17,11 @@ namespace wattsim {
 namespace {
 
 struct Dims {
-  double b, s, h, a, kv, d, f, v, t;
-  bool sp;        // sequence parallelism
-  double ep = 1;  // expert parallelism
+  double b, s, h, a, kv, d, f, v, t;  // s: this rank's tokens of a sequence (s_full / cp)
+  bool sp;                            // sequence parallelism
+  double ep = 1;                      // expert parallelism
+  double cp = 1;                      // context parallelism
+  double s_full = 0;                  // the whole sequence, which attention's keys span
   // Share of the tokens a rank's norms, dropouts and residual adds touch: 1/t with sequence parallelism.
   double token_share() const { return sp ? 1.0 / t : 1.0; }
 };
@@ -28,7 +30,7 @@ Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
   const double h = m.hidden;
   const double a = m.heads;
   return Dims{static_cast<double>(shape.micro_batch),
-              static_cast<double>(shape.seq_len),
+              static_cast<double>(shape.seq_len) / shape.cp,
               h,
               a,
               static_cast<double>(m.kv_heads > 0 ? m.kv_heads : m.heads),
@@ -37,7 +39,9 @@ Dims dims_of(const ModelSpec& m, const MicrobatchShape& shape) {
               static_cast<double>(m.vocab),
               static_cast<double>(shape.tp),
               shape.sequence_parallel && shape.tp > 1,
-              static_cast<double>(shape.ep)};
+              static_cast<double>(shape.ep),
+              static_cast<double>(shape.cp),
+              static_cast<double>(shape.seq_len)};
 }
 
 // Megatron's conjugate operators around a tensor-parallel region (Shoeybi et al. 2019; with sequence
@@ -67,8 +71,18 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
   enter_tensor_parallel(L, "attention.tp_in", x);
   L.weight_gemm("qkv", tokens, x.h, qkv_width / x.t);
   L.add_parameters(qkv_width / x.t, true);  // bias, column-parallel
-  const double score_flops = 2.0 * x.b * x.s * x.s * x.h / x.t;
+  const double score_flops = 2.0 * x.b * x.s * x.s_full * x.h / x.t;
   const std::size_t core = L.forward_count();
+  // Context parallelism (ring attention, Liu et al. 2023; Megatron-Core's CP): the rank's queries meet
+  // every chunk of keys and values as they pass around the CP ring, each pass overlapped with the
+  // attention of the chunk before: an all-gather of K and V forward; backward K and V again and the
+  // reduce-scatter of their gradients, twice the bytes. Causal work is balanced over the ranks (each holds
+  // two mirrored chunks), so each runs half its share.
+  const double kv_bytes = L.bytes_per_element() * x.b * x.s_full * 2.0 * x.kv * x.d / x.t;
+  if (x.cp > 1) {
+    L.group_collective("attention.cp_ring", Pass::Forward, CommGroup::Context, CollectiveKind::AllGather,
+                       kv_bytes);
+  }
   if (flash) {
     // One fused kernel (FlashAttention): reads Q, K, V and writes the output; scores stay on chip. With a
     // causal mask it skips the blocks above the diagonal, about half the work (Dao 2023, FlashAttention-2).
@@ -76,6 +90,9 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
     fused.attention_sequence = x.s;
     L.activation_gemm("attention", 2.0 * score_flops, e * tokens * (qkv_width + x.h) / x.t, fused, fused,
                       causal ? 0.5 : 1.0);
+    if (x.cp > 1)  // in backward order it runs beside attention.bwd
+      L.group_collective("attention.cp_ring.bwd", Pass::Backward, CommGroup::Context,
+                         CollectiveKind::AllGather, 2.0 * kv_bytes);
   } else {
     // One batched product per head: S = Q·Kᵀ (s×d by d×s), then O = P·V (s×s by s×d). Backward: dQ = dS·K
     // and dK = dSᵀ·Q (both s×d, depth s); dP = dO·Vᵀ (s×s, depth d) and dV = Pᵀ·dO (s×d, depth s), priced
@@ -214,8 +231,8 @@ Workload build_transformer(const ModelSpec& m, const MicrobatchShape& shape, boo
   const Dims x = dims_of(m, shape);
   const double e = shape.bytes_per_element;
   Workload w;
-  w.samples_per_microbatch = x.b;
-  w.tokens_per_sample = x.s;
+  w.samples_per_microbatch = x.b / x.cp;  // cp ranks share each sample
+  w.tokens_per_sample = x.s_full;
   {
     LayerBuilder L(w, "embedding", e, shape.tp, shape.structured_sparsity);
     embedding(L, m, x, bert);
