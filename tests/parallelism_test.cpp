@@ -415,5 +415,41 @@ TEST(ContextParallel, RingHidesBehindAttention) {
   EXPECT_NEAR(with_ring, step(w), 1e-9);
 }
 
+// Uneven pipeline layouts. BLOOM-176B's (Megatron-DeepSpeed, 70 blocks over 12 stages counting the
+// embedding and the head as layers): 6 layers a stage, so the first holds the embedding and 5 blocks and
+// the last 5 blocks and the head. A listed layout puts exactly its counts on each stage.
+TEST(Pipeline, UnevenLayoutsPlaceTheirLayers) {
+  ParallelPlan bloom;
+  bloom.pp = 12;
+  bloom.embedding_as_layer = true;
+  const std::size_t layers = 70 + 2;
+  EXPECT_EQ(chunk_layers(layers, bloom, 0, 0).first, 0u);
+  EXPECT_EQ(chunk_layers(layers, bloom, 0, 0).last, 6u);  // embedding + blocks 1-5
+  for (int s = 1; s < 11; ++s)
+    EXPECT_EQ(chunk_layers(layers, bloom, s, 0).last - chunk_layers(layers, bloom, s, 0).first, 6u) << s;
+  EXPECT_EQ(chunk_layers(layers, bloom, 11, 0).first, 66u);  // blocks 66-70 + head
+  EXPECT_EQ(chunk_layers(layers, bloom, 11, 0).last, layers);
+  ParallelPlan listed;
+  listed.pp = 4;
+  listed.stage_layers = {3, 5, 5, 3};
+  const std::size_t bounds[] = {0, 4, 9, 14, 18};
+  for (int s = 0; s < 4; ++s) {
+    EXPECT_EQ(chunk_layers(18, listed, s, 0).first, bounds[s]) << s;
+    EXPECT_EQ(chunk_layers(18, listed, s, 0).last, bounds[s + 1]) << s;
+  }
+  // A layout that loads one stage more than the others lengthens a pipelined step.
+  ParallelPlan even;
+  even.pp = 2;
+  even.microbatches = 8;
+  even.symmetric = false;
+  ParallelPlan skewed = even;
+  skewed.stage_layers = {1, 3};
+  const Workload w = compute_only_model(4, 2e12);
+  EXPECT_GT(simulate_step_s(w, skewed), 1.2 * simulate_step_s(w, even));
+  EXPECT_NE(test::rejection(test::tiny_gpt_yaml(2, "parallelism: {pp: 2, stage_layers: [1, 2]}\n"))
+                .find("stage_layers add up to 3 blocks but inline has 2"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace wattsim

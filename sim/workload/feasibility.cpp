@@ -80,10 +80,27 @@ void check_model_split(const ModelSpec& m, const ModelFamily& family, const Para
   if (m.ffn_hidden % p.tp != 0)
     issues.push_back(
         {"parallelism", "tp = " + tp + " does not divide the FFN size " + std::to_string(m.ffn_hidden)});
-  if (m.layers % (p.pp * p.virtual_stages) != 0)
-    issues.push_back({"parallelism", std::to_string(m.layers) +
-                                         " layers do not split evenly over pp × virtual_stages = " +
-                                         std::to_string(p.pp * p.virtual_stages) + " pipeline chunks"});
+  const int chunks = p.pp * p.virtual_stages;
+  if (!p.stage_layers.empty()) {
+    const int listed = std::accumulate(p.stage_layers.begin(), p.stage_layers.end(), 0);
+    if (static_cast<int>(p.stage_layers.size()) != chunks)
+      issues.push_back(
+          {"parallelism.stage_layers", "stage_layers lists " + std::to_string(p.stage_layers.size()) +
+                                           " stages but pp × virtual_stages = " + std::to_string(chunks)});
+    else if (listed != m.layers)
+      issues.push_back({"parallelism.stage_layers", "stage_layers add up to " + std::to_string(listed) +
+                                                        " blocks but " + m.name + " has " +
+                                                        std::to_string(m.layers)});
+  } else if (p.embedding_as_layer) {
+    if ((m.layers + 2) % chunks != 0)
+      issues.push_back({"parallelism", std::to_string(m.layers) + " blocks plus the embedding and the head " +
+                                           "do not split evenly over pp × virtual_stages = " +
+                                           std::to_string(chunks) + " pipeline chunks"});
+  } else if (m.layers % chunks != 0) {
+    issues.push_back(
+        {"parallelism", std::to_string(m.layers) + " layers do not split evenly over pp × virtual_stages = " +
+                            std::to_string(chunks) + " pipeline chunks; list them with stage_layers"});
+  }
 }
 
 void check_stage_memory(const Workload& w, const ParallelPlan& p, double gpu_memory_bytes,

@@ -2,6 +2,7 @@
 // How a training step is split over GPUs: tensor (TP), pipeline (PP) and data (DP) parallel degrees, the
 // pipeline schedule, ZeRO sharding, activation recomputation, and how ranks map to GPUs.
 #include <cstdint>
+#include <vector>
 
 #include "util/enum_names.hpp"
 #include "workload/kernel.hpp"
@@ -28,6 +29,11 @@ struct ParallelPlan {
   int dp = 1;
   int microbatches = 1;    // per pipeline per optimizer step
   int virtual_stages = 1;  // model chunks per pipeline stage (interleaved 1F1B)
+  // How the blocks split over the pp · v virtual stages (workload/step_program.hpp, chunk_layers): evenly;
+  // evenly counting the embedding and the head as one layer each (Megatron-DeepSpeed's BLOOM layout); or
+  // as listed, blocks per virtual stage c · pp + s.
+  bool embedding_as_layer = false;
+  std::vector<int> stage_layers;
   // Expert parallelism: an MoE layer's experts are spread over ep consecutive data ranks (Megatron's
   // expert-parallel group inside the data-parallel one); expert weights are replicated over dp / ep.
   int ep = 1;

@@ -63,13 +63,22 @@ std::vector<PipelineOp> pipeline_schedule(const ParallelPlan& plan, int stage) {
 }
 
 LayerRange chunk_layers(std::size_t layer_count, const ParallelPlan& plan, int stage, int chunk) {
-  // Layer 0 is the embedding (or stem) and the last is the head; the blocks between are split evenly
-  // over the p·v virtual stages, virtual stage c·p + s living on stage s as chunk c.
+  // Layer 0 is the embedding (or stem) and the last is the head; the blocks between are split over the
+  // p·v virtual stages, virtual stage c·p + s living on stage s as chunk c: evenly, or evenly with the
+  // embedding and the head counted as layers, or as plan.stage_layers lists.
   const std::size_t blocks = layer_count - 2;
   const std::size_t chunks = static_cast<std::size_t>(plan.pp * plan.virtual_stages);
   const std::size_t vs = static_cast<std::size_t>(chunk * plan.pp + stage);
   std::size_t first = 1 + vs * blocks / chunks;
   std::size_t last = 1 + (vs + 1) * blocks / chunks;
+  if (plan.stage_layers.size() == chunks) {
+    first = 1;
+    for (std::size_t i = 0; i < vs; ++i) first += static_cast<std::size_t>(plan.stage_layers[i]);
+    last = first + static_cast<std::size_t>(plan.stage_layers[vs]);
+  } else if (plan.embedding_as_layer) {
+    first = vs * layer_count / chunks;
+    last = (vs + 1) * layer_count / chunks;
+  }
   if (vs == 0) first = 0;
   if (vs + 1 == chunks) last = layer_count;
   return {first, last};
