@@ -115,9 +115,9 @@ void LayerBuilder::activation_gemm(const std::string& label, double flops, doubl
 }
 
 void LayerBuilder::vector(const std::string& label, KernelKind kind, double elements, double reads,
-                          double writes, double flops_per_element) {
-  const double bytes = e_ * (reads + writes);
-  streamed(label, kind, elements, bytes, 2.0 * bytes, flops_per_element);
+                          double writes, double flops_per_element, double backward) {
+  if (backward < 0) backward = 2.0 * reads + writes;
+  streamed(label, kind, elements, e_ * (reads + writes), e_ * backward, flops_per_element);
 }
 
 void LayerBuilder::streamed(const std::string& label, KernelKind kind, double elements,

@@ -3,7 +3,8 @@
 // family states only its forward computation. Conventions (docs/physics.md):
 //  - a GEMM (M×K)·(K×N) costs 2·M·K·N FLOPs and moves its three operands once; its backward is two GEMMs
 //    of the same FLOPs (input gradient and weight gradient), the weight gradient accumulated in fp32;
-//  - vector work moves `reads + writes` elements; its backward moves twice the bytes of its forward;
+//  - vector work moves `reads + writes` elements; its backward reads the saved inputs and the output
+//    gradient and writes a gradient per input, 2·reads + writes elements, unless the caller says otherwise;
 //  - backward kernels run in reverse order of the forward ones.
 #include <string>
 
@@ -36,9 +37,10 @@ class LayerBuilder {
   // really runs (a causal FlashAttention skips the masked half); model FLOPs count them all, as MFU does.
   void activation_gemm(const std::string& label, double flops, double bytes_forward,
                        const TensorShape& forward, const TensorShape& backward, double executed = 1.0);
-  // Element-wise or reduction work over `elements` values.
+  // Element-wise or reduction work over `elements` values: `reads` and `writes` tensors of them forward,
+  // `backward` tensors moved backward (negative: 2·reads + writes).
   void vector(const std::string& label, KernelKind kind, double elements, double reads, double writes,
-              double flops_per_element);
+              double flops_per_element, double backward = -1);
   // Vector work that states its bytes per element, forward and backward (kernels that change precision
   // or make several passes); its backward runs twice the forward's FLOPs.
   void streamed(const std::string& label, KernelKind kind, double elements, double forward_bytes_per_element,

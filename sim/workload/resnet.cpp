@@ -61,7 +61,8 @@ class ResNetBuilder {
     x = conv_bn(L, "conv3", x, out_channels, 1, 1, false);
     if (stride != 1 || in.channels != out_channels)
       conv_bn(L, "downsample", in, out_channels, 1, stride, false);
-    L.vector("residual.relu", KernelKind::Elementwise, b_ * x.size * x.size * x.channels, 2, 1, 2);
+    // Backward: the ReLU's mask on the gradient, which both branches then share: gradient, output, one write.
+    L.vector("residual.relu", KernelKind::Elementwise, b_ * x.size * x.size * x.channels, 2, 1, 2, 3);
     block_activation_ += b_ * x.size * x.size * x.channels * e_;  // the block's output, after its ReLU
     return x;
   }
@@ -85,7 +86,8 @@ Workload build_resnet(const ModelSpec& m, const MicrobatchShape& shape) {
     LayerBuilder L(w, "stem", e);
     x = net.conv_bn(L, "conv", x, m.base_width, 7, 2, true);
     x.size = std::ceil(x.size / 2);  // 3×3 max pool, stride 2
-    L.vector("maxpool", KernelKind::Reduction, b * x.size * x.size * x.channels, 4, 1, 9);
+    L.vector("maxpool", KernelKind::Reduction, b * x.size * x.size * x.channels, 4, 1, 9,
+             3);  // backward: gradient and argmax in, one scatter out
   }
   int block = 0;
   for (std::size_t stage = 0; stage < m.stage_blocks.size(); ++stage) {

@@ -110,7 +110,9 @@ void attention_block(LayerBuilder& L, const Dims& x, bool flash, bool causal) {
   L.weight_gemm("attention.proj", tokens, x.h / x.t, x.h);
   L.add_parameters(x.h, false);  // bias of a row-parallel layer: replicated
   leave_tensor_parallel(L, "attention.tp_out", x);
-  L.vector("attention.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
+  // Bias, dropout and residual add: backward, the gradient through the dropout mask (the residual's is
+  // the same tensor): gradient, mask, one write.
+  L.vector("attention.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2, 3);
 }
 
 void ffn_block(LayerBuilder& L, const Dims& x, bool gated) {
@@ -127,7 +129,7 @@ void ffn_block(LayerBuilder& L, const Dims& x, bool gated) {
   L.weight_gemm(gated ? "ffn.down" : "ffn.fc2", tokens, x.f / x.t, x.h);
   if (!gated) L.add_parameters(x.h, false);
   leave_tensor_parallel(L, "ffn.tp_out", x);
-  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
+  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2, 3);
 }
 
 // A mixture-of-experts FFN (Megatron-Core's MoE layer with balanced routing): a router GEMM (replicated on
@@ -161,7 +163,7 @@ void moe_block(LayerBuilder& L, const ModelSpec& m, const Dims& x) {
                        CollectiveKind::AllToAll, message);
   L.vector("moe.unpermute", KernelKind::Elementwise, routed * x.h, 2, 1, 2);
   leave_tensor_parallel(L, "moe.tp_out", x);
-  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2);
+  L.vector("ffn.residual", KernelKind::Elementwise, tokens * x.h * x.token_share(), 2, 1, 2, 3);
 }
 
 void norm(LayerBuilder& L, const std::string& label, const Dims& x, bool with_bias) {
