@@ -257,5 +257,28 @@ TEST(PowerCapPolicy, LowerLimitsTradeTimeForEnergyAsPublished) {
   EXPECT_EQ(p150.note("power_cap_w"), 150.0);
 }
 
+// The host input pipeline (framework.input_rate): it loads ahead of the GPUs, so a step lasts as long as
+// the slower of the two; where it is slower the GPUs wait at their wait power, and energy still adds up.
+TEST(InputPipeline, AStepLastsAtLeastItsLoadTime) {
+  auto run = [](const std::string& rate) {
+    return run_scenario(test::scenario_from_text(test::tiny_gpt_yaml(
+                            8, "framework: {input_rate: " + rate + "}\npolicies: [static]\n")))
+        .policies.front()
+        .metrics;
+  };
+  const RunMetrics fast = run("0"), slow = run("100");
+  // 64 samples a step on one node at 100 samples/s.
+  EXPECT_NEAR(slow.step_time_s, 0.64, 1e-9);
+  EXPECT_GT(slow.energy_gpu_wait_j, fast.energy_gpu_wait_j);
+  // Busy energy barely moves (the power limit's controller, rested by the wait, starts the next step's
+  // kernels from a higher ceiling).
+  EXPECT_NEAR(slow.energy_gpu_busy_j, fast.energy_gpu_busy_j, 0.05 * fast.energy_gpu_busy_j);
+  EXPECT_NEAR(slow.energy_j,
+              slow.energy_gpu_busy_j + slow.energy_gpu_wait_j + slow.energy_memory_j + slow.energy_network_j +
+                  slow.energy_host_j + slow.energy_fans_j + slow.energy_psu_loss_j,
+              1e-9 * slow.energy_j);
+  EXPECT_DOUBLE_EQ(run("1e9").step_time_s, fast.step_time_s);
+}
+
 }  // namespace
 }  // namespace wattsim

@@ -65,7 +65,9 @@ struct Scenario {
   ParallelPlan plan;  // tp, pp, dp, schedule, ZeRO, recompute...; microbatches and bytes filled in by rules
   bool sequence_parallel = false;
 
-  double launch_s = 0;  // the host's time to issue one kernel (framework.launch)
+  double launch_s = 0;             // the host's time to issue one kernel (framework.launch)
+  double collective_jitter_s = 0;  // σ of each member's arrival at a collective (framework.collective_jitter)
+  double input_rate = 0;           // samples/s one node's input pipeline delivers; 0: never the bottleneck
 
   double total_steps = 1;
   int simulated_steps = 1;

@@ -107,6 +107,12 @@ constexpr ParamSpec kFramework[] = {
              "host time to issue one kernel: the GPU waits when its kernels are shorter (0: never; CUDA "
              "graphs: 0.6 us)",
              5e-6, 0, 1e-3),
+    quantity(
+        "collective_jitter", Dimension::Time,
+        "standard deviation of when each member reaches a collective; it waits for the last (0: together)", 0,
+        0, 1),
+    number("input_rate", "samples per second one node's input pipeline delivers (0: never the bottleneck)", 0,
+           0, 1e12),
 };
 constexpr ParamSpec kTraining[] = {
     number("steps", "optimizer steps in the run (unless samples or tokens are given)", 1000, 0, 1e15),

@@ -179,6 +179,8 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
 void read_framework(Reader& in, MapReader& root, Scenario& s) {
   MapReader fw(root.node("framework"), "framework", in.schema.framework, in.d, root.map_mark());
   s.launch_s = fw.quantity("launch");
+  s.collective_jitter_s = fw.quantity("collective_jitter");
+  s.input_rate = fw.number("input_rate");
 }
 
 void read_network(Reader& in, MapReader& root, Scenario& s) {

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include <boost/math/distributions/normal.hpp>
+
 namespace wattsim {
 
 namespace {
@@ -218,19 +220,32 @@ const CollectiveAlgorithmRegistry& CollectiveAlgorithmRegistry::instance() {
   return registry;
 }
 
-NetworkModel::NetworkModel(const Topology& topology, const std::string& algorithm)
-    : topology_(&topology), algorithm_(CollectiveAlgorithmRegistry::instance().find(algorithm)) {
+NetworkModel::NetworkModel(const Topology& topology, const std::string& algorithm, double arrival_jitter_s)
+    : topology_(&topology),
+      algorithm_(CollectiveAlgorithmRegistry::instance().find(algorithm)),
+      arrival_jitter_s_(arrival_jitter_s) {
   if (!algorithm_) throw std::invalid_argument("unknown collective algorithm " + algorithm);
 }
 
+double expected_last_arrival(int members) {
+  if (members < 2) return 0.0;
+  const double n = members;
+  return boost::math::quantile(boost::math::normal(), (n - 0.375) / (n + 0.25));
+}
+
 std::vector<Phase> NetworkModel::phases(const Collective& c) const {
+  std::vector<Phase> phases;
   if (c.kind == CollectiveKind::SendRecv) {
     Phase p;
     p.flows.push_back({c.ranks.front(), c.ranks.back(), c.bytes});
     p.latency_s = topology_->route(c.ranks.front(), c.ranks.back()).latency_s;
-    return {p};
+    phases.push_back(std::move(p));
+  } else {
+    phases = algorithm_->phases(c, *topology_);
   }
-  return algorithm_->phases(c, *topology_);
+  if (arrival_jitter_s_ > 0 && !phases.empty())
+    phases.front().latency_s += arrival_jitter_s_ * expected_last_arrival(static_cast<int>(c.ranks.size()));
+  return phases;
 }
 
 double NetworkModel::analytical_seconds(const Collective& c) const {

@@ -39,9 +39,15 @@ class CollectiveAlgorithmRegistry : public Registry<CollectiveAlgorithm> {
 
 enum class NetworkFidelity : std::uint8_t { Analytical, Flow };
 
+// Blom's approximation to the expected largest of `members` standard normal samples (0 below two).
+double expected_last_arrival(int members);
+
 class NetworkModel {
  public:
-  NetworkModel(const Topology& topology, const std::string& algorithm);
+  // arrival_jitter_s: the standard deviation σ of when each member of a collective arrives (OS noise,
+  // kernel-time jitter); a collective waits for its last member, E[max of n] ≈ σ·Φ⁻¹((n − 0.375)/(n + 0.25))
+  // (Blom 1958) added to its first phase. 0: members arrive together.
+  NetworkModel(const Topology& topology, const std::string& algorithm, double arrival_jitter_s = 0);
 
   const Topology& topology() const { return *topology_; }
   // The collective's phases for one copy (ranks as listed); point-to-point transfers are one flow.
@@ -53,6 +59,7 @@ class NetworkModel {
  private:
   const Topology* topology_;
   const CollectiveAlgorithm* algorithm_;
+  double arrival_jitter_s_;
 };
 
 }  // namespace wattsim

@@ -21,6 +21,9 @@ StepProgram build_step_program(const Scenario& s) {
   if (!family) throw std::invalid_argument("unknown model family " + s.model.family);
   StepProgram program = build_step(family->build(s.model, microbatch_shape(s)), s.plan);
   program.host_launch = seconds_to_time(s.launch_s);
+  if (s.input_rate > 0)  // one node's share of the step's samples, through its own input pipeline
+    program.input_time =
+        seconds_to_time(program.samples_per_step * s.gpus_per_node_used / program.total_gpus / s.input_rate);
   return program;
 }
 
@@ -71,7 +74,7 @@ ScenarioSimulation::ScenarioSimulation(const Scenario& s)
     : program(build_step_program(s)),
       gpu(s.gpu, s.precision, s.power_cap_w),
       topology(build_cluster_topology(s)),
-      network(topology, s.algorithm),
+      network(topology, s.algorithm, s.collective_jitter_s),
       sim(program, gpu, network, cluster_power(s, topology), s.network_backend),
       variation(build_variation(s, program)) {
   sim.set_variation(variation);

@@ -446,7 +446,7 @@ StepRecord StepSimulator::run_step(const StepOutputs& outputs) {
   peak_window_w_ = 0;
   peak_node_gpu_w_ = 0;
   const ExecutionStats stats = executor_.run(program_->graph, *this, start_time);
-  now_ = stats.end_time;
+  now_ = std::max(stats.end_time, start_time + program_->input_time);
   for (std::uint32_t g = 0; g < state_.size(); ++g) advance(g, now_);
   StepEnergy energy = meter_.end_step();
   for (std::uint32_t g = 0; g < state_.size(); ++g)

@@ -70,6 +70,9 @@ struct StepProgram {
   // The host's time to issue one kernel (framework.launch; 0: the host is never behind). The host issues
   // each GPU's kernels in order from the step's start, where the previous step's end synchronised it.
   SimTime host_launch = 0;
+  // The host input pipeline's time to deliver one node's samples of a step (0: never the bottleneck). It
+  // loads ahead of the GPUs, so a step lasts at least this long, the GPUs waiting for data at its end.
+  SimTime input_time = 0;
 };
 
 // The kernel tasks of each simulated GPU, in the order its compute stream runs them.
