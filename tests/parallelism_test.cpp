@@ -309,12 +309,12 @@ TEST(HostLaunch, ShortKernelsRunAtTheLaunchRateLongOnesHideIt) {
 // expert weights' gradients are reduced over the 2 ranks that hold the same experts, the rest over all 8;
 // together they move each weight's gradient once.
 TEST(ExpertParallel, AllToAllsOverTheExpertGroupGradientsOverTheirReplicas) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "mixtral-8x7b")->file);
+  ModelSpec m = test::zoo_model("mixtral-8x7b");
   m.layers = 2;
   MicrobatchShape shape;
   shape.seq_len = 512;
   shape.ep = 4;
-  const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload w = test::build_workload(m, shape);
   ParallelPlan plan;
   plan.dp = 8;
   plan.ep = 4;
@@ -352,7 +352,7 @@ TEST(ExpertParallel, AllToAllsOverTheExpertGroupGradientsOverTheirReplicas) {
 // sequence all-gathered around the ring (e·b·s·2·kv·d bytes, twice in the backward). Model FLOPs per sample
 // and the samples of a step do not change.
 TEST(ContextParallel, HalvesEachRanksWorkAndRingsKeysAndValues) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "llama3-8b")->file);
+  ModelSpec m = test::zoo_model("llama3-8b");
   m.layers = 2;
   const ModelFamily& gpt = *ModelFamilyRegistry::instance().find("gpt");
   MicrobatchShape shape;
@@ -388,12 +388,12 @@ TEST(ContextParallel, HalvesEachRanksWorkAndRingsKeysAndValues) {
 // The ring's transfers overlap the attention they feed: at a long sequence, where attention outlasts
 // them, a step with the ring is as long as one whose ring moves nothing.
 TEST(ContextParallel, RingHidesBehindAttention) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "llama3-8b")->file);
+  ModelSpec m = test::zoo_model("llama3-8b");
   m.layers = 2;
   MicrobatchShape shape;
   shape.seq_len = 32768;
   shape.cp = 2;
-  Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  Workload w = test::build_workload(m, shape);
   const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
   const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
   const Topology topology = build_cluster_topology(s);

@@ -8,6 +8,7 @@
 #include "io/model_catalog.hpp"
 #include "io/scenario_reader.hpp"
 #include "run/runner.hpp"
+#include "workload/model_family.hpp"
 
 namespace wattsim::test {
 
@@ -51,6 +52,14 @@ inline std::string rejection(const std::string& text) {
 
 // A scenario small enough to simulate in milliseconds: a 2-layer GPT on `gpus` H100s.
 std::string tiny_gpt_yaml(int gpus, const std::string& extra = "");
+
+// A model of the zoo (models/workloads), and one microbatch of it as its family builds it.
+inline ModelSpec zoo_model(const std::string& name) {
+  return load_model_spec(ModelCatalog::find(catalog().workloads(), name)->file);
+}
+inline Workload build_workload(const ModelSpec& model, const MicrobatchShape& shape) {
+  return ModelFamilyRegistry::instance().find(model.family)->build(model, shape);
+}
 
 inline GpuProfile gpu(const std::string& name) {
   return load_gpu_profile(ModelCatalog::find(catalog().gpus(), name)->file);

@@ -10,7 +10,7 @@ namespace wattsim {
 namespace {
 
 double parameters_of(const std::string& model) {
-  const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), model)->file);
+  const ModelSpec m = test::zoo_model(model);
   return ModelFamilyRegistry::instance().find(m.family)->parameter_count(m);
 }
 
@@ -40,14 +40,14 @@ double gemm_flops(const Workload& w, Pass pass) {
 // Narayanan et al. SC'21 Eq. 3 counts 96·B·s·l·h²·(1 + s/6h + V/16lh) with activation recomputation (four
 // forward-sized passes); without recomputation it is three passes: 72·B·s·l·h²·(1 + s/6h + V/12lh).
 TEST(Transformer, GemmFlopsMatchMegatronFormula) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt3-175b")->file);
+  ModelSpec m = test::zoo_model("gpt3-175b");
   m.layers = 4;  // the formula is linear in l; a few layers keep the test fast
   for (int b : {1, 4}) {
     MicrobatchShape shape;
     shape.micro_batch = b;
     shape.seq_len = m.seq_len;
     shape.flash_attention = false;  // Megatron 2021 computes the full s² scores, masked ones included
-    const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+    const Workload w = test::build_workload(m, shape);
     const double B = b, s = m.seq_len, l = m.layers, h = m.hidden, V = m.vocab;
     const double megatron = 72.0 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
     EXPECT_NEAR((gemm_flops(w, Pass::Forward) + gemm_flops(w, Pass::Backward)) / megatron, 1.0, 1e-9);
@@ -55,7 +55,7 @@ TEST(Transformer, GemmFlopsMatchMegatronFormula) {
     // A causal FlashAttention runs half of the 4·b·s²·h attention products per layer (3 passes), while
     // model FLOPs still count all of them.
     shape.flash_attention = true;
-    const Workload flash = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+    const Workload flash = test::build_workload(m, shape);
     const double skipped = 0.5 * 3.0 * 4.0 * B * s * s * h * l;
     EXPECT_NEAR((gemm_flops(flash, Pass::Forward) + gemm_flops(flash, Pass::Backward)) / (megatron - skipped),
                 1.0, 1e-9);
@@ -67,7 +67,7 @@ TEST(ResNet, ForwardFlopsMatchPublished) {
   // ResNet-152 v1.5: 11.5 GMACs per 224×224 image (He et al. report 11.3 G for v1; v1.5's strided 3×3
   // convolutions add ~2%); ResNet-50 v1.5: 4.1 GMACs (NVIDIA DeepLearningExamples).
   for (auto [name, gmacs] : {std::pair{"resnet-152", 11.5}, std::pair{"resnet-50", 4.1}}) {
-    const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), name)->file);
+    const ModelSpec m = test::zoo_model(name);
     MicrobatchShape shape;
     shape.micro_batch = 1;
     const Workload w = ModelFamilyRegistry::instance().find("resnet")->build(m, shape);
@@ -76,7 +76,7 @@ TEST(ResNet, ForwardFlopsMatchPublished) {
 }
 
 TEST(DataParallel, BucketsCoverEveryGradientOnce) {
-  const ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "bert-large")->file);
+  const ModelSpec m = test::zoo_model("bert-large");
   MicrobatchShape shape;
   shape.micro_batch = 8;
   shape.seq_len = 128;
@@ -99,14 +99,14 @@ TEST(DataParallel, BucketsCoverEveryGradientOnce) {
 
 // 2:4 sparsity halves the forward and input-gradient work of weight GEMMs, nothing else.
 TEST(Sparsity, HalvesWeightGemmsForwardAndInputGradient) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  ModelSpec m = test::zoo_model("gpt-1.3b");
   MicrobatchShape shape;
   shape.micro_batch = 2;
   shape.seq_len = 512;
   shape.flash_attention = false;
-  const Workload dense = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload dense = test::build_workload(m, shape);
   shape.structured_sparsity = true;
-  const Workload sparse = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload sparse = test::build_workload(m, shape);
   const double B = 2, s = 512, l = m.layers, h = m.hidden, V = m.vocab;
   const double weight = 24 * B * s * l * h * h + 2 * B * s * h * V;  // forward weight-GEMM FLOPs
   EXPECT_NEAR(gemm_flops(dense, Pass::Forward) - gemm_flops(sparse, Pass::Forward), weight / 2,
@@ -121,13 +121,13 @@ TEST(Sparsity, HalvesWeightGemmsForwardAndInputGradient) {
 // cast with their transposes: per linear layer (m×k)·(k×n) the input (e + 2)·m·k bytes and the output
 // gradient (e + 2)·m·n per microbatch, the weights (e + 2)·k·n once per step.
 TEST(Fp8, BlocksLinearLayersRunInFp8WithTheirCasts) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  ModelSpec m = test::zoo_model("gpt-1.3b");
   MicrobatchShape shape;
   shape.micro_batch = 2;
   shape.seq_len = 512;
-  const Workload bf16 = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload bf16 = test::build_workload(m, shape);
   shape.fp8_linear = true;
-  const Workload fp8 = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload fp8 = test::build_workload(m, shape);
   EXPECT_DOUBLE_EQ(gemm_flops(fp8, Pass::Forward), gemm_flops(bf16, Pass::Forward));
   EXPECT_DOUBLE_EQ(gemm_flops(fp8, Pass::Backward), gemm_flops(bf16, Pass::Backward));
   const double B = 2, s = 512, l = m.layers, h = m.hidden, f = m.ffn_hidden, e = 2, tokens = B * s;
@@ -153,12 +153,12 @@ TEST(Fp8, BlocksLinearLayersRunInFp8WithTheirCasts) {
 // The weight casts run once per step, in the first microbatch's forward: a step of 4 microbatches has as
 // many as a step of one, and full recomputation re-runs none of them.
 TEST(Fp8, WeightCastsRunOncePerStep) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "gpt-1.3b")->file);
+  ModelSpec m = test::zoo_model("gpt-1.3b");
   MicrobatchShape shape;
   shape.micro_batch = 1;
   shape.seq_len = 256;
   shape.fp8_linear = true;
-  const Workload w = ModelFamilyRegistry::instance().find("gpt")->build(m, shape);
+  const Workload w = test::build_workload(m, shape);
   auto count = [&](int microbatches, Recompute recompute, const std::string& suffix) {
     ParallelPlan plan;
     plan.microbatches = microbatches;
@@ -182,7 +182,7 @@ TEST(Fp8, WeightCastsRunOncePerStep) {
 // (SwiGLU), of which the unpadded top_k copies are model FLOPs; dispatch and combine each move
 // e·c·k·tokens·h bytes from every rank, forward and backward.
 TEST(MixtureOfExperts, MixtralCountsFlopsAndAllToAllsMatchClosedForms) {
-  ModelSpec m = load_model_spec(ModelCatalog::find(test::catalog().workloads(), "mixtral-8x7b")->file);
+  ModelSpec m = test::zoo_model("mixtral-8x7b");
   const ModelFamily& gpt = *ModelFamilyRegistry::instance().find("gpt");
   EXPECT_NEAR(gpt.parameter_count(m), 46.7e9, 0.005 * 46.7e9);
   const double h = m.hidden, f = m.moe_ffn_hidden, l = m.layers, expert = 3 * h * f;
