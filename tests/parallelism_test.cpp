@@ -451,5 +451,41 @@ TEST(Pipeline, UnevenLayoutsPlaceTheirLayers) {
             std::string::npos);
 }
 
+// ZeRO-3 prefetch (parallelism.prefetch_layers): with one layer of prefetch each weight gather runs beside
+// the layer before it and only the first is exposed; with none, every gather (forward and backward) waits
+// for the layer before and all are exposed; deeper prefetch cannot do better than hiding them all.
+TEST(Overlap, Zero3PrefetchHidesAllButTheFirstGather) {
+  Workload w = compute_only_model(8, 2e12);  // ~8 ms per layer forward
+  for (std::size_t l = 1; l + 1 < w.layers.size(); ++l) w.layers[l].parameters = 5e7;
+  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
+  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
+  const Topology topology = build_cluster_topology(s);
+  const NetworkModel network(topology, "ring");
+  ParallelPlan plan;
+  plan.dp = 4;
+  plan.zero_stage = 3;
+  plan.overlap_grad_reduce = false;
+  double gather_s = 0;
+  int gathers = 0;
+  auto step = [&](int prefetch) {
+    plan.prefetch_layers = prefetch;
+    const StepProgram program = build_step(w, plan);
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    const double t = sim.run_step().time_s;
+    gathers = 0;
+    for (std::size_t c = 0; c < program.collectives.size(); ++c)
+      if (program.collectives[c].kind == CollectiveKind::AllGather) {
+        gather_s = to_seconds(sim.collective_times()[c]);
+        ++gathers;
+      }
+    return t;
+  };
+  const double none = step(0), one = step(1), deep = step(100);
+  EXPECT_EQ(gathers, 16);  // 8 blocks, forward and backward
+  EXPECT_NEAR(none - one, (gathers - 1) * gather_s, 1e-6);
+  EXPECT_NEAR(deep, one, 1e-9);
+}
+
 }  // namespace
 }  // namespace wattsim

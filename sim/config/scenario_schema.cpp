@@ -98,6 +98,8 @@ constexpr ParamSpec kParallelism[] = {
     flag("overlap_param_gather",
          "ZeRO-1/2: gather updated weights during the next forward, bucket by bucket (distributed optimizer)",
          kPlan.overlap_param_gather),
+    integer("prefetch_layers", "ZeRO-3: layers ahead of compute weights may be gathered (0: when reached)",
+            kPlan.prefetch_layers, 0, 1000),
     choice("grad_reduce", "precision gradients are kept and reduced in (fp32 main gradients, or bf16/fp16)",
            "fp32", &names_of<kGradReducePrecisionNames>),
     flag("tp_comm_overlap", "overlap TP collectives with their GEMMs (Megatron-Core)", kPlan.tp_comm_overlap),

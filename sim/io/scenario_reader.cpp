@@ -172,6 +172,7 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   p.bucket_bytes = par.quantity("gradient_bucket");
   p.overlap_grad_reduce = par.boolean("overlap_grad_reduce");
   p.overlap_param_gather = par.boolean("overlap_param_gather");
+  p.prefetch_layers = static_cast<int>(par.integer("prefetch_layers"));
   p.grad_reduce = kGradReducePrecisionNames.parse(par.string("grad_reduce")).value_or(p.grad_reduce);
   p.tp_comm_overlap = par.boolean("tp_comm_overlap");
 }

@@ -50,6 +50,9 @@ struct ParallelPlan {
   // ZeRO-1/2: the updated weights are all-gathered bucket by bucket ahead of the next forward through them
   // (Megatron-Core --overlap-param-gather), not after the optimizer step with nothing beside them.
   bool overlap_param_gather = false;
+  // ZeRO-3: how many layers ahead of compute a layer's weights may be gathered (FSDP's one-unit prefetch
+  // and limit on all-gathers in flight; DeepSpeed's prefetch bucket). 0: gathered when reached.
+  int prefetch_layers = 1;
   bool tp_comm_overlap = false;  // TP collectives overlap their GEMMs (Megatron-Core --tp-comm-overlap)
   bool symmetric = true;
   double activation_bytes = 0;  // one microbatch's activation at a stage boundary (b·s·h·e)

@@ -379,11 +379,21 @@ class StepBuilder {
         bytes = param_gather_bucket_[layer];
     }
     if (bytes > 0)
-      for (int t = 0; t < (plan_.zero_stage == 3 ? 1 : sim_tp_); ++t)
-        gathers_waiting_.push_back(data_collective(CollectiveKind::AllGather, bytes, s, t, mb));
+      for (int t = 0; t < (plan_.zero_stage == 3 ? 1 : sim_tp_); ++t) {
+        const TaskId gather = data_collective(CollectiveKind::AllGather, bytes, s, t, mb);
+        gathers_waiting_.push_back(gather);
+        // ZeRO-3 prefetches at most prefetch_layers layers ahead (FSDP's limit, DeepSpeed's prefetch
+        // bucket): the gather starts once the layer that many before this one may start, that is once
+        // the layer before that one has finished (with 0, once the layer before this one has).
+        if (plan_.zero_stage != 3) continue;
+        const std::size_t behind = static_cast<std::size_t>(plan_.prefetch_layers) + 1;
+        if (layers_run_.size() >= behind)
+          g_.add_dependency(for_rank(layers_run_[layers_run_.size() - behind], t), gather);
+      }
     const auto first_new = static_cast<TaskId>(g_.task_count());
     add_kernels(op, s, d, mb, begin, n, only_attention_core);
     if (g_.task_count() == first_new) return;  // a layer with no kernels: the next layer's first waits
+    layers_run_.push_back(op.last);
     for (std::size_t t = 0; t < gathers_waiting_.size(); ++t)
       g_.add_dependency(gathers_waiting_[t], for_rank(first_new, static_cast<int>(t)));
     gathers_waiting_.clear();
@@ -410,6 +420,7 @@ class StepBuilder {
   }
 
   void run_schedule(int s, int d) {
+    layers_run_.clear();
     for (const PipelineOp& pop : pipeline_schedule(plan_, s)) {
       const LayerRange r = chunk_layers(w_.layers.size(), plan_, s, pop.chunk);
       Op op;
@@ -565,6 +576,7 @@ class StepBuilder {
   std::vector<double> stage_parameters_;
   std::vector<double> param_gather_bucket_;  // by layer
   std::vector<TaskId> gathers_waiting_;      // per TP rank: gathers the next kernel added must wait for
+  std::vector<TaskId> layers_run_;           // the last task of each of this GPU's layers so far
   std::vector<StreamId> compute_, comm_, tp_comm_, transfer_;
   std::vector<Op> ops_;
   std::vector<TaskId> layer_done_, stage_last_;
