@@ -255,5 +255,29 @@ TEST(Jitter, CollectivesWaitForTheLastArrival) {
               50e-6 * expected_last_arrival(32), 1e-6);
 }
 
+// `nccl` picks, per all-reduce, the faster of the tree and the channelled rings as NCCL's tuner does: the
+// tree for small messages (latency 2·log2 n hops against the ring's 2(n−1)), the rings for large ones (the
+// tree moves S over each edge both ways); the crossover lies between.
+TEST(NcclChoice, TreeForSmallAllReducesRingsForLarge) {
+  const Cluster c("{gpu: A100-SXM4-80GB, nodes: 4}");
+  const NetworkModel choice(c.topology, "nccl"), rings(c.topology, "nccl-ring"), tree(c.topology, "tree");
+  Collective all;
+  all.kind = CollectiveKind::AllReduce;
+  for (int r = 0; r < 32; ++r) all.ranks.push_back(r);
+  bool tree_won = false, rings_won = false;
+  for (double bytes = 1e3; bytes <= 1e10; bytes *= 10) {
+    all.bytes = bytes;
+    const double t = rings.analytical_seconds(all), tr = tree.analytical_seconds(all);
+    EXPECT_DOUBLE_EQ(choice.analytical_seconds(all), std::min(t, tr)) << bytes;
+    tree_won |= tr < t;
+    rings_won |= t < tr;
+  }
+  all.bytes = 1e3;
+  EXPECT_LT(tree.analytical_seconds(all), rings.analytical_seconds(all));
+  all.bytes = 1e10;
+  EXPECT_LT(rings.analytical_seconds(all), tree.analytical_seconds(all));
+  EXPECT_TRUE(tree_won && rings_won);
+}
+
 }  // namespace
 }  // namespace wattsim

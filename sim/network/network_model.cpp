@@ -161,6 +161,31 @@ std::vector<Phase> tree(const Collective& c, const Topology& topo) {
   return {p};
 }
 
+// The α–β time of phases run alone: each phase's latency plus its slowest flow over its route.
+double alone_seconds(const std::vector<Phase>& phases, const Topology& topo) {
+  double seconds = 0;
+  for (const Phase& p : phases) {
+    double slowest = 0;
+    for (const Flow& f : p.flows) {
+      const Route& r = topo.route(f.src, f.dst);
+      if (!r.links.empty()) slowest = std::max(slowest, f.bytes / r.bottleneck_bps);
+    }
+    seconds += p.latency_s + slowest;
+  }
+  return seconds;
+}
+
+// NCCL's choice (its tuning model, src/graph/tuning.cc, predicts each algorithm's time as a latency plus
+// the bytes over a bandwidth and runs the fastest): an all-reduce runs as the tree or the channelled ring,
+// whichever the α–β model predicts faster — the tree for small messages, whose latency grows as log n
+// against the ring's n, the rings for large ones; every other collective runs the channelled ring.
+std::vector<Phase> nccl(const Collective& c, const Topology& topo) {
+  std::vector<Phase> rings = nccl_ring(c, topo);
+  if (c.kind != CollectiveKind::AllReduce) return rings;
+  std::vector<Phase> trees = tree(c, topo);
+  return alone_seconds(trees, topo) < alone_seconds(rings, topo) ? trees : rings;
+}
+
 // Hierarchical (2D) collectives over a group with k members on each of several nodes: inside each node
 // a ring over NVLink, across nodes k column rings (members of the same local position, each through its
 // own NIC) over 1/k of the data (NCCL's tree/ring hybrids, Horovod's hierarchical mode).
@@ -211,6 +236,8 @@ const CollectiveAlgorithmRegistry& CollectiveAlgorithmRegistry::instance() {
            "each carrying 1/k of the data",
            nccl_ring});
     r.add({"tree", "binary tree all-reduce, pipelined reduce then broadcast: latency ~ log n", tree});
+    r.add({"nccl", "NCCL's choice: all-reduce as tree or channelled rings, whichever is predicted faster",
+           nccl});
     r.add({"hierarchical",
            "2D all-reduce, reduce-scatter and all-gather: rings inside each node over NVLink, "
            "across nodes over every NIC",
@@ -249,16 +276,7 @@ std::vector<Phase> NetworkModel::phases(const Collective& c) const {
 }
 
 double NetworkModel::analytical_seconds(const Collective& c) const {
-  double seconds = 0;
-  for (const Phase& p : phases(c)) {
-    double slowest = 0;
-    for (const Flow& f : p.flows) {
-      const Route& r = topology_->route(f.src, f.dst);
-      if (!r.links.empty()) slowest = std::max(slowest, f.bytes / r.bottleneck_bps);
-    }
-    seconds += p.latency_s + slowest;
-  }
-  return seconds;
+  return alone_seconds(phases(c), *topology_);
 }
 
 double NetworkModel::energy_j(const Collective& c) const {
