@@ -33,17 +33,36 @@ Workload compute_only_model(int blocks, double flops) {
   return w;
 }
 
+// H100s of one node to time step programs on, with a power limit that never binds: the schedule alone sets
+// the step (under the TDP the first and last stages, idle longer, would hold higher clocks than the middle
+// ones).
+struct TinyCluster {
+  explicit TinyCluster(int gpus)
+      : scenario(test::scenario_from_text(test::tiny_gpt_yaml(gpus))),
+        gpu(scenario.gpu, Precision::BF16, 1e6),
+        topology(build_cluster_topology(scenario)),
+        network(topology, "ring") {}
+  TinyCluster(const TinyCluster&) = delete;
+  TinyCluster& operator=(const TinyCluster&) = delete;
+
+  // One step of `program`; `collective_s`, if given, receives each collective's time alone, in order.
+  double step_s(const StepProgram& program, std::vector<double>* collective_s = nullptr) const {
+    StepSimulator sim(program, gpu, network, ClusterPower{});
+    sim.reset(max_clock_plan(gpu, program));
+    const double seconds = sim.run_step().time_s;
+    if (collective_s)
+      for (SimTime t : sim.collective_times()) collective_s->push_back(to_seconds(t));
+    return seconds;
+  }
+
+  Scenario scenario;
+  GpuModel gpu;
+  Topology topology;
+  NetworkModel network;
+};
+
 double simulate_step_s(const Workload& w, const ParallelPlan& plan) {
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(1));
-  const StepProgram program = build_step(w, plan);
-  // A power limit that never binds: the schedule alone sets the step (under the TDP the first and last
-  // stages, idle longer, would hold higher clocks than the middle ones).
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
-  StepSimulator sim(program, gpu, network, ClusterPower{});
-  sim.reset(max_clock_plan(gpu, program));
-  return sim.run_step().time_s;
+  return TinyCluster(1).step_s(build_step(w, plan));
 }
 
 // Bubble fractions (Narayanan et al. SC'21): (p−1)/m for GPipe and 1F1B, (p−1)/(v·m) interleaved.
@@ -219,22 +238,17 @@ TEST(Overlap, HiddenParameterGatherCostsNoTime) {
   plan.microbatches = 2;
   plan.zero_stage = 1;
   plan.overlap_grad_reduce = false;  // gradient reduction after the backward, out of the gathers' way
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
+  const TinyCluster cluster(4);
   struct Timed {
     double step_s;
     std::vector<double> gather_s;  // in program order
   };
   auto run = [&](const ParallelPlan& p) {
     const StepProgram program = build_step(w, p);
-    StepSimulator sim(program, gpu, network, ClusterPower{});
-    sim.reset(max_clock_plan(gpu, program));
-    Timed t{sim.run_step().time_s, {}};
+    std::vector<double> collective_s;
+    Timed t{cluster.step_s(program, &collective_s), {}};
     for (std::size_t c = 0; c < program.collectives.size(); ++c)
-      if (program.collectives[c].kind == CollectiveKind::AllGather)
-        t.gather_s.push_back(to_seconds(sim.collective_times()[c]));
+      if (program.collectives[c].kind == CollectiveKind::AllGather) t.gather_s.push_back(collective_s[c]);
     return t;
   };
   const Timed exposed = run(plan);
@@ -254,16 +268,8 @@ TEST(Overlap, HiddenParameterGatherCostsNoTime) {
 TEST(Overlap, ParameterGatherOverlapNeverLengthensAStep) {
   Workload w = compute_only_model(8, 2e11);
   for (std::size_t l = 1; l + 1 < w.layers.size(); ++l) w.layers[l].parameters = 2e8;  // gathers ~ compute
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(8));
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
-  auto step = [&](const ParallelPlan& p) {
-    const StepProgram program = build_step(w, p);
-    StepSimulator sim(program, gpu, network, ClusterPower{});
-    sim.reset(max_clock_plan(gpu, program));
-    return sim.run_step().time_s;
-  };
+  const TinyCluster cluster(8);
+  auto step = [&](const ParallelPlan& p) { return cluster.step_s(build_step(w, p)); };
   for (int pp : {1, 2})
     for (int zero : {1, 2})
       for (bool overlap_grad : {false, true}) {
@@ -283,16 +289,11 @@ TEST(Overlap, ParameterGatherOverlapNeverLengthensAStep) {
 // start. Kernels shorter than L run one every L, the GPU waiting between them (S94); kernels much longer
 // than L let the host run ahead, so only the first waits.
 TEST(HostLaunch, ShortKernelsRunAtTheLaunchRateLongOnesHideIt) {
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(1));
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
+  const TinyCluster cluster(1);
   auto step = [&](const Workload& w, SimTime launch) {
     StepProgram program = build_step(w, ParallelPlan{});
     program.host_launch = launch;
-    StepSimulator sim(program, gpu, network, ClusterPower{});
-    sim.reset(max_clock_plan(gpu, program));
-    return sim.run_step().time_s;
+    return cluster.step_s(program);
   };
   const int blocks = 50;
   const double kernels = 2 * blocks + 2;  // a forward and a backward per block, then two optimizer kernels
@@ -394,19 +395,11 @@ TEST(ContextParallel, RingHidesBehindAttention) {
   shape.seq_len = 32768;
   shape.cp = 2;
   Workload w = test::build_workload(m, shape);
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
+  const TinyCluster cluster(4);
   ParallelPlan plan;
   plan.dp = 2;
   plan.cp = 2;
-  auto step = [&](const Workload& work) {
-    const StepProgram program = build_step(work, plan);
-    StepSimulator sim(program, gpu, network, ClusterPower{});
-    sim.reset(max_clock_plan(gpu, program));
-    return sim.run_step().time_s;
-  };
+  auto step = [&](const Workload& work) { return cluster.step_s(build_step(work, plan)); };
   const double with_ring = step(w);
   for (Layer& l : w.layers)
     for (auto* kernels : {&l.forward, &l.backward})
@@ -457,10 +450,7 @@ TEST(Pipeline, UnevenLayoutsPlaceTheirLayers) {
 TEST(Overlap, Zero3PrefetchHidesAllButTheFirstGather) {
   Workload w = compute_only_model(8, 2e12);  // ~8 ms per layer forward
   for (std::size_t l = 1; l + 1 < w.layers.size(); ++l) w.layers[l].parameters = 5e7;
-  const Scenario s = test::scenario_from_text(test::tiny_gpt_yaml(4));
-  const GpuModel gpu(s.gpu, Precision::BF16, 1e6);
-  const Topology topology = build_cluster_topology(s);
-  const NetworkModel network(topology, "ring");
+  const TinyCluster cluster(4);
   ParallelPlan plan;
   plan.dp = 4;
   plan.zero_stage = 3;
@@ -470,13 +460,12 @@ TEST(Overlap, Zero3PrefetchHidesAllButTheFirstGather) {
   auto step = [&](int prefetch) {
     plan.prefetch_layers = prefetch;
     const StepProgram program = build_step(w, plan);
-    StepSimulator sim(program, gpu, network, ClusterPower{});
-    sim.reset(max_clock_plan(gpu, program));
-    const double t = sim.run_step().time_s;
+    std::vector<double> collective_s;
+    const double t = cluster.step_s(program, &collective_s);
     gathers = 0;
     for (std::size_t c = 0; c < program.collectives.size(); ++c)
       if (program.collectives[c].kind == CollectiveKind::AllGather) {
-        gather_s = to_seconds(sim.collective_times()[c]);
+        gather_s = collective_s[c];
         ++gathers;
       }
     return t;

@@ -197,6 +197,28 @@ std::int64_t MapReader::integer(std::string_view key) {
   return static_cast<std::int64_t>(v ? *v : default_number(spec(key)));
 }
 
+std::vector<int> MapReader::integer_list(std::string_view key, int min, int max) {
+  std::vector<int> values;
+  const YAML::Node list = node(key);
+  if (!list.IsDefined()) return values;
+  if (!list.IsSequence()) {
+    error(key, std::string(key) + " must be a list of integers");
+    return values;
+  }
+  for (const YAML::Node& item : list) {
+    long long v = static_cast<long long>(min) - 1;
+    try {
+      v = item.as<long long>();
+    } catch (const YAML::Exception&) {
+    }
+    if (v < min || v > max)
+      diagnostics_->error(item, std::string(key) + " entries must be integers from " + std::to_string(min) +
+                                    " to " + std::to_string(max));
+    values.push_back(static_cast<int>(std::clamp<long long>(v, min, max)));
+  }
+  return values;
+}
+
 double MapReader::number(std::string_view key) {
   const std::optional<double> v = read_number(key, "a number");
   return v && check_range(key, *v) ? *v : default_number(spec(key));

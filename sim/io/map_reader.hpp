@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -38,6 +39,8 @@ class MapReader {
   // For parameters whose default is derived from other input, or that may be absent: the value given,
   // else `fallback`.
   std::int64_t integer_or(std::string_view key, std::int64_t fallback);
+  // A list of integers in [min, max], each bad entry reported at its position (and clamped); empty if absent.
+  std::vector<int> integer_list(std::string_view key, int min, int max);
   double number_or(std::string_view key, double fallback);
   double quantity_or(std::string_view key, double fallback_si);
   std::string string_or(std::string_view key, std::string fallback);

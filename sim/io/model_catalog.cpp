@@ -500,21 +500,7 @@ constexpr ParamSpec kModelSpecs[] = {
 namespace {
 
 void read_cnn(MapReader& r, ModelSpec& m) {
-  Diagnostics& d = r.diagnostics();
-  const YAML::Node blocks = r.node("stage_blocks");
-  if (blocks.IsSequence()) {
-    for (const auto& b : blocks) {
-      int v = 0;
-      try {
-        v = b.as<int>();
-      } catch (const YAML::Exception&) {
-      }
-      if (v < 1) d.error(b, "stage_blocks entries must be positive integers");
-      m.stage_blocks.push_back(std::max(v, 1));
-    }
-  } else if (blocks.IsDefined()) {
-    r.error("stage_blocks", "stage_blocks must be a list of integers");
-  }
+  m.stage_blocks = r.integer_list("stage_blocks", 1, 100000);
   m.image_size = static_cast<int>(r.integer("image_size"));
   m.classes = static_cast<int>(r.integer("classes"));
   m.base_width = static_cast<int>(r.integer("base_width"));

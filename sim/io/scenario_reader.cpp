@@ -151,19 +151,7 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   p.virtual_stages = static_cast<int>(par.integer("virtual_stages"));
   p.ep = static_cast<int>(par.integer("ep"));
   p.embedding_as_layer = par.boolean("embedding_as_layer");
-  const YAML::Node layers = par.node("stage_layers");
-  if (layers.IsDefined() && !layers.IsSequence())
-    par.error("stage_layers", "stage_layers must be a list of integers");
-  if (layers.IsSequence())
-    for (const YAML::Node& n : layers) {
-      int v = -1;
-      try {
-        v = n.as<int>();
-      } catch (const YAML::Exception&) {
-      }
-      if (v < 0 || v > 1000000) in.d.error(n, "stage_layers entries must be block counts from 0 to 1000000");
-      p.stage_layers.push_back(std::max(v, 0));
-    }
+  p.stage_layers = par.integer_list("stage_layers", 0, 1000000);
   p.zero_stage = static_cast<int>(par.integer("zero_stage"));
   p.recompute = kRecomputeNames.parse(par.string("recompute")).value_or(p.recompute);
   s.sequence_parallel = par.boolean("sequence_parallel");

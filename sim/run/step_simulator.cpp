@@ -295,10 +295,16 @@ void StepSimulator::emit_event(std::uint32_t gpu, SimTime t0, SimTime t1, EventK
   trace_->event(e);
 }
 
+namespace {
+// Orders the held kernels' heap earliest issue first (then lowest task id: deterministic).
+constexpr auto kIssuedLater = [](const std::pair<SimTime, TaskId>& a, const std::pair<SimTime, TaskId>& b) {
+  return a > b;
+};
+}  // namespace
+
 void StepSimulator::release_issued(SimTime now) {
-  constexpr auto later = [](const auto& a, const auto& b) { return a > b; };
   while (!held_.empty() && held_.front().first <= now) {
-    std::pop_heap(held_.begin(), held_.end(), later);
+    std::pop_heap(held_.begin(), held_.end(), kIssuedLater);
     const TaskId task = held_.back().second;
     held_.pop_back();
     executor_.complete(task, now + start_kernel(task, now));
@@ -311,7 +317,7 @@ SimTime StepSimulator::start(TaskId task, SimTime now) {
     if (!issue_.empty() && now < step_start_ + issue_[task]) {
       // Ready before the host has issued it: the GPU waits for the launch (S94).
       held_.emplace_back(step_start_ + issue_[task], task);
-      std::push_heap(held_.begin(), held_.end(), [](const auto& a, const auto& b) { return a > b; });
+      std::push_heap(held_.begin(), held_.end(), kIssuedLater);
       executor_.wake_at(step_start_ + issue_[task]);
       return Executor::kDeferred;
     }

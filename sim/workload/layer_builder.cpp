@@ -59,35 +59,36 @@ void LayerBuilder::batched_weight_gemm(const std::string& label, double rows, do
   const double kn = k * n * batch;  // weight elements
   // Shapes as rows × columns × depth: forward (m×k)·(k×n); input gradient (m×n)·(n×k); weight gradient
   // (k×m)·(m×n). Backward kernels are listed in forward order (the destructor reverses them): they run
-  // as weight gradient, then input gradient.
-  if (!fp8_) {
-    add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, e_ * (m * k + w * kn + m * n),
-        {rows, n, k, batch});
-    add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, e_ * (m * n + w * kn + m * k),
-        {rows, k, n, batch});
-    add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-        e_ * (m * k + m * n) + 2.0 * kFp32GradBytes * kn, {k, n, rows, batch});
-    return;
-  }
+  // as weight gradient, then input gradient. Operands are read at `a` bytes (e, or 1 in FP8) and results
+  // written at e (the weight gradient accumulates in fp32).
+  //
   // FP8 (Transformer Engine, delayed scaling): each operand is cast to FP8 together with its transpose
   // (the other GEMM that reads it needs it), the scaling's amax found in the same pass: the input x and
-  // the output gradient dy once per microbatch, the weights once per step (kept across microbatches).
-  // A cast reads e bytes and writes two FP8 copies per element; the GEMMs read 1-byte operands and write
-  // e-byte results (the weight gradient accumulates in fp32 as before).
+  // the output gradient dy once per microbatch, the weights once per step (kept across microbatches). A
+  // cast reads e bytes and writes two FP8 copies per element.
   constexpr double kCastFlops = 3;  // amax compare, scale, convert
-  add(Pass::Forward, label + ".fp8_cast_input", KernelKind::Reduction, kCastFlops * m * k, (e_ + 2) * m * k);
-  add(Pass::Forward, label + ".fp8_cast_weight", KernelKind::Reduction, kCastFlops * kn, (e_ + 2) * kn);
-  layer_.forward.back().first_microbatch_only = true;
-  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, m * k + w * kn + e_ * m * n,
+  const double a = fp8_ ? 1.0 : e_;
+  auto traffic = [&](double operands, double result) {  // bytes of a GEMM: two operands in, a result out
+    return fp8_ ? operands + e_ * result : e_ * (operands + result);
+  };
+  if (fp8_) {
+    add(Pass::Forward, label + ".fp8_cast_input", KernelKind::Reduction, kCastFlops * m * k,
+        (e_ + 2) * m * k);
+    add(Pass::Forward, label + ".fp8_cast_weight", KernelKind::Reduction, kCastFlops * kn, (e_ + 2) * kn);
+    layer_.forward.back().first_microbatch_only = true;
+  }
+  add(Pass::Forward, label, KernelKind::TensorGemm, w * flops, traffic(m * k + w * kn, m * n),
       {rows, n, k, batch});
-  layer_.forward.back().work.fp8 = true;
-  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, m * n + w * kn + e_ * m * k,
+  layer_.forward.back().work.fp8 = fp8_;
+  add(Pass::Backward, label + ".dgrad", KernelKind::TensorGemm, w * flops, traffic(m * n + w * kn, m * k),
       {rows, k, n, batch});
-  layer_.backward.back().work.fp8 = true;
+  layer_.backward.back().work.fp8 = fp8_;
   add(Pass::Backward, label + ".wgrad", KernelKind::TensorGemm, flops,
-      m * k + m * n + 2.0 * kFp32GradBytes * kn, {k, n, rows, batch});
-  layer_.backward.back().work.fp8 = true;
-  add(Pass::Backward, label + ".fp8_cast_grad", KernelKind::Reduction, kCastFlops * m * n, (e_ + 2) * m * n);
+      a * (m * k + m * n) + 2.0 * kFp32GradBytes * kn, {k, n, rows, batch});
+  layer_.backward.back().work.fp8 = fp8_;
+  if (fp8_)
+    add(Pass::Backward, label + ".fp8_cast_grad", KernelKind::Reduction, kCastFlops * m * n,
+        (e_ + 2) * m * n);
 }
 
 void LayerBuilder::group_collective(const std::string& label, Pass pass, CommGroup group, CollectiveKind kind,

@@ -227,11 +227,12 @@ class StepBuilder {
     return id;
   }
 
-  // Offsets of the ranks that mirror rank (0, s, 0) in symmetric mode, along the listed dimensions.
-  std::vector<int> copies(bool over_t, bool over_d) const {
+  // Offsets of the ranks that mirror rank (0, s, 0) in symmetric mode: every TP rank (over_t) at data
+  // ranks 0, d_step, 2·d_step, ... below d_end.
+  std::vector<int> copies(bool over_t, int d_end, int d_step = 1) const {
     std::vector<int> offsets;
     if (!plan_.symmetric) return offsets;
-    for (int d = 0; d < (over_d ? plan_.dp : 1); ++d)
+    for (int d = 0; d < d_end; d += d_step)
       for (int t = 0; t < (over_t ? plan_.tp : 1); ++t)
         if (t || d) offsets.push_back(plan_.rank(t, 0, d) - plan_.rank(0, 0, 0));
     return offsets;
@@ -253,12 +254,10 @@ class StepBuilder {
     if (k.group == CommGroup::Expert || k.group == CommGroup::Context) {
       const int size = group_size(k.group);
       for (int e = 0; e < size; ++e) c.ranks.push_back(plan_.rank(0, s, d + e));
-      for (int block = 0; block < plan_.dp; block += size)  // every TP rank's and every block's group
-        for (int t = 0; t < plan_.tp; ++t)
-          if (t || block) c.copy_offsets.push_back(plan_.rank(t, 0, block) - plan_.rank(0, 0, 0));
+      c.copy_offsets = copies(true, plan_.dp, size);  // every TP rank's and every block's group
     } else {
       for (int t = 0; t < plan_.tp; ++t) c.ranks.push_back(plan_.rank(t, s, d));
-      c.copy_offsets = copies(false, true);  // every data-parallel replica's TP group, at the same moment
+      c.copy_offsets = copies(false, plan_.dp);  // every data-parallel replica's TP group, at the same moment
     }
     std::vector<StreamId> streams;
     for (int t = 0; t < sim_tp_; ++t) {
@@ -270,34 +269,21 @@ class StepBuilder {
   }
 
   // The data-parallel group of TP rank t at stage s: one task over every simulated replica's comm stream.
-  TaskId data_collective(CollectiveKind kind, double bytes, int s, int t, int mb) {
+  // With a stride, every stride-th data rank: the expert-DP group that holds the same experts (expert
+  // parallelism runs with symmetric replicas only, so the others are its copies).
+  TaskId data_collective(CollectiveKind kind, double bytes, int s, int t, int mb, int stride = 1) {
     StepCollective c;
     c.kind = kind;
     c.group = CommGroup::Data;
     c.bytes = bytes;
-    for (int d = 0; d < plan_.dp; ++d) c.ranks.push_back(plan_.rank(t, s, d));
-    c.copy_offsets = copies(true, false);  // the other TP ranks' DP groups, at the same moment
+    for (int d = 0; d < plan_.dp; d += stride) c.ranks.push_back(plan_.rank(t, s, d));
+    c.copy_offsets = copies(true, stride);  // the other TP ranks' (and data positions') groups, at once
     std::vector<StreamId> streams;
-    for (int d = 0; d < sim_dp_; ++d) {
+    for (int d = 0; d < sim_dp_; d += stride) {
       c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, d)));
       streams.push_back(comm_[static_cast<std::size_t>(sim_gpu(t, s, d))]);
     }
     return add_collective(std::move(c), streams, mb);
-  }
-
-  // The expert-DP group of TP rank t at stage s: the data ranks holding the same experts, every ep-th one
-  // (symmetric replicas only: one simulated GPU).
-  TaskId expert_data_collective(CollectiveKind kind, double bytes, int s, int t, int mb) {
-    StepCollective c;
-    c.kind = kind;
-    c.group = CommGroup::Data;
-    c.bytes = bytes;
-    for (int d = 0; d < plan_.dp; d += plan_.ep) c.ranks.push_back(plan_.rank(t, s, d));
-    for (int e = 0; e < plan_.ep; ++e)  // the other TP ranks' and expert positions' groups, at once
-      for (int tt = 0; tt < plan_.tp; ++tt)
-        if (tt || e) c.copy_offsets.push_back(plan_.rank(tt, 0, e) - plan_.rank(0, 0, 0));
-    c.gpus.push_back(static_cast<std::uint32_t>(sim_gpu(t, s, 0)));
-    return add_collective(std::move(c), {comm_[static_cast<std::size_t>(sim_gpu(t, s, 0))]}, mb);
   }
 
   // Appends kernels [begin, begin + n) of one layer for the TP group of (s, d), extending `op`.
@@ -486,7 +472,7 @@ class StepBuilder {
       c.group = CommGroup::Pipeline;
       c.bytes = plan_.activation_bytes;
       c.ranks = {plan_.rank(t, link.from_stage, link.d), plan_.rank(t, link.to_stage, link.d)};
-      c.copy_offsets = copies(true, true);
+      c.copy_offsets = copies(true, plan_.dp);
       c.gpus = {static_cast<std::uint32_t>(sim_gpu(t, link.from_stage, link.d)),
                 static_cast<std::uint32_t>(sim_gpu(t, link.to_stage, link.d))};
       const TaskId transfer =
@@ -503,8 +489,7 @@ class StepBuilder {
     for (int t = 0; t < sim_tp_ && plan_.dp > 1; ++t) {
       bool experts = false;  // the bucket pass of the expert weights, over their expert-DP group
       auto add = [&](CollectiveKind kind, double bytes, const std::vector<std::size_t>& layers) {
-        const TaskId c = experts ? expert_data_collective(kind, bytes, s, t, last_mb)
-                                 : data_collective(kind, bytes, s, t, last_mb);
+        const TaskId c = data_collective(kind, bytes, s, t, last_mb, experts ? plan_.ep : 1);
         for (int d = 0; d < sim_dp_; ++d) {
           if (plan_.overlap_grad_reduce)
             for (std::size_t l : layers)
