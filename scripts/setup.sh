@@ -8,6 +8,7 @@ packages=(
   libboost-graph-dev libboost-program-options-dev
   libeigen3-dev libhdf5-dev libyaml-cpp-dev
   libgtest-dev libbenchmark-dev
+  openmpi-bin libopenmpi-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
 )
 

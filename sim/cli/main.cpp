@@ -2,8 +2,13 @@
 #include <signal.h>
 #include <chrono>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -24,6 +29,7 @@
 #include "network/network_model.hpp"
 #include "policy/policy.hpp"
 #include "run/runner.hpp"
+#include "sweep/sweep_runner.hpp"
 #include "util/interrupt.hpp"
 #include "workload/model_family.hpp"
 
@@ -47,6 +53,10 @@ const char* kUsage =
     "  run SCENARIO [-o OUT.h5] [--summary table|json]   simulate every policy of a scenario\n"
     "  validate SCENARIO... [-o OUT.h5]                  check scenarios (and an output path), report every "
     "error\n"
+    "  sweep SWEEP -o OUT.h5 [-j N] [--shard i/N]       run every point of a sweep file (resumes; under "
+    "mpirun,\n"
+    "                                                    across ranks)\n"
+    "  merge PART.h5... -o OUT.h5                        join the results of a sweep's shards\n"
     "  list gpus|nodes|fabrics|workloads|families|algorithms|fidelities|policies|parameters\n"
     "\n"
     "options:\n"
@@ -132,6 +142,164 @@ int command_validate(const std::vector<std::string>& args) {
     }
   }
   return status;
+}
+
+// "i/N" with 0 <= i < N.
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+  std::size_t i = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%zu/%zu%c", &i, &n, &extra) != 2 || n == 0 || i >= n)
+    throw po::error("--shard takes i/N with 0 <= i < N, e.g. --shard 3/16 (got '" + text + "')");
+  return {i, n};
+}
+
+// A SLURM job array's task: its shard of the sweep, counted from the array's first task id.
+std::optional<std::pair<std::size_t, std::size_t>> slurm_shard() {
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (!id || !count) return std::nullopt;
+  const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+  const long i = std::atol(id) - (min ? std::atol(min) : 0), n = std::atol(count);
+  if (n <= 0 || i < 0 || i >= n)
+    throw po::error("SLURM_ARRAY_TASK_ID=" + std::string(id) + " is outside the array of " + count +
+                    " tasks; give --shard i/N");
+  return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(i), static_cast<std::size_t>(n));
+}
+
+// A shard's own output: `{shard}` in the name replaced by its number, else "-shard-i-of-N" before the
+// extension, so that shards never write one file.
+std::string shard_output(const std::string& output, std::size_t shard, std::size_t shards) {
+  if (shards == 1) return output;
+  const std::string number = std::to_string(shard);
+  if (const std::size_t at = output.find("{shard}"); at != std::string::npos)
+    return output.substr(0, at) + number + output.substr(at + 7);
+  std::filesystem::path p(output);
+  const std::string ext = p.extension().string();
+  return (p.parent_path() / (p.stem().string() + "-shard-" + number + "-of-" + std::to_string(shards) + ext))
+      .string();
+}
+
+void print_points(const SweepSpec& spec, std::size_t limit) {
+  std::printf("%-8s %-16s %s\n", "index", "id", "values");
+  for (std::size_t i = 0; i < std::min(spec.size(), limit); ++i) {
+    const SweepPoint p = spec.point(i);
+    std::printf("%-8zu %-16s %s%s\n", i, p.id.c_str(), spec.describe(p).c_str(),
+                p.rejected.empty() ? "" : ("  [dropped: " + p.rejected + "]").c_str());
+  }
+  if (spec.size() > limit) std::printf("... %zu points in all\n", spec.size());
+}
+
+void report_dropped(const SweepOutcome& outcome, const SweepSpec& spec, const std::string& output) {
+  constexpr std::size_t kShown = 20;
+  std::size_t shown = 0, infeasible = 0, failed = 0;
+  for (const PointResult& r : outcome.dropped) (r.status == PointStatus::Failed ? failed : infeasible)++;
+  if (infeasible) std::cerr << infeasible << " point(s) infeasible (dropped, with the reason):\n";
+  for (const PointStatus status : {PointStatus::Infeasible, PointStatus::Failed}) {
+    if (status == PointStatus::Failed && failed)
+      std::cerr << failed << " point(s) failed (a rerun retries them):\n";
+    for (const PointResult& r : outcome.dropped) {
+      if (r.status != status) continue;
+      if (shown++ == kShown) std::cerr << "  ...\n";
+      if (shown > kShown) continue;
+      std::string values;
+      for (std::size_t c = 0; c < r.parameters.size() && c < spec.columns().size(); ++c)
+        values += (c ? ", " : "") + spec.columns()[c] + "=" + r.parameters[c].str();
+      std::cerr << "  " << r.id << " (" << values << "): " << r.reason << "\n";
+    }
+  }
+  if (shown > kShown) std::cerr << "(every one in /infeasible and /failed of " << output << ")\n";
+}
+
+int command_sweep(const std::vector<std::string>& args) {
+  po::options_description opts("wattsim sweep SWEEP -o OUT.h5");
+  opts.add_options()("sweep", po::value<std::string>(), "sweep file")(
+      "output,o", po::value<std::string>(), "HDF5 file of results (a rerun resumes it)")(
+      "jobs,j", po::value<unsigned>()->default_value(0), "threads (default: every core)")(
+      "shard", po::value<std::string>(),
+      "i/N: run the points whose index is i modulo N (default: "
+      "SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT when set)")("csv",
+                                                                 "also write the /points table as OUT.csv")(
+      "traces", po::value<std::string>(),
+      "also write each point's full run (as `wattsim run -o`) into DIR/ID.h5")(
+      "checkpoint", po::value<double>()->default_value(60), "seconds between rewrites of OUT")(
+      "progress", po::value<double>()->default_value(10),
+      "seconds between progress lines when stderr is no terminal")(
+      "list", "print the points (index, id, values, whether a constraint drops them) and stop")(
+      "point", po::value<std::string>(), "print the scenario of the point with this id (or index) and stop");
+  po::variables_map vm;
+  if (!parse(args, opts, "sweep", 1, vm)) return kOk;
+  if (!vm.count("sweep")) throw po::error("sweep needs a sweep file");
+  const ModelCatalog catalog = catalog_for(vm);
+  const SweepSpec spec = SweepSpec::load(vm["sweep"].as<std::string>(), catalog);
+  if (vm.count("list")) {
+    print_points(spec, 100000);
+    return kOk;
+  }
+  if (vm.count("point")) {
+    const std::string which = vm["point"].as<std::string>();
+    std::optional<std::size_t> index = spec.find(which);
+    if (!index && !which.empty() && which.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoull(which) < spec.size())
+      index = std::stoull(which);
+    if (!index) throw po::error("the sweep has no point " + which + " (see --list)");
+    std::cout << spec.scenario_text(spec.point(*index));
+    return kOk;
+  }
+  if (!vm.count("output")) throw po::error("sweep needs -o OUT.h5");
+  SweepOptions options;
+  options.threads = vm["jobs"].as<unsigned>();
+  std::tie(options.shard, options.shards) = vm.count("shard") ? parse_shard(vm["shard"].as<std::string>())
+                                                              : slurm_shard().value_or(std::pair{0, 1});
+  options.output = shard_output(vm["output"].as<std::string>(), options.shard, options.shards);
+  options.csv = vm.count("csv") > 0;
+  if (vm.count("traces")) options.trace_dir = vm["traces"].as<std::string>();
+  options.terminal = isatty(STDERR_FILENO) != 0;
+  options.checkpoint_interval_s = vm["checkpoint"].as<double>();
+  options.report_interval_s = vm["progress"].as<double>();
+  options.version = WATTSIM_VERSION;
+  check_output_path(options.output, {spec.file(), spec.scenario_file()});
+  if (!options.trace_dir.empty() && !std::filesystem::is_directory(options.trace_dir))
+    throw po::error("--traces " + options.trace_dir + " is not a directory");
+  drain_on_signal = true;
+  std::optional<SweepOutcome> outcome;
+  if (mpi_launched()) {
+    outcome = run_sweep_mpi(spec, catalog, options, std::cerr);
+    if (!outcome && std::getenv("OMPI_COMM_WORLD_SIZE") && std::atoi(std::getenv("OMPI_COMM_WORLD_SIZE")) > 1)
+      throw po::error(
+          "this wattsim was built without MPI, so ranks would each run the whole sweep; rebuild "
+          "with libopenmpi-dev installed, or run shards with --shard i/N");
+  }
+  if (!outcome) outcome = run_sweep(spec, catalog, options, std::cerr);
+  if (!outcome->writer) return kOk;
+  report_dropped(*outcome, spec, options.output);
+  if (outcome->interrupted) {
+    std::cerr << "wattsim: stopped after the points in flight: " << outcome->points - outcome->remaining
+              << " of " << outcome->points << " points finished and written to " << options.output
+              << "; run the same command again to resume\n";
+    return 128 + (drain_requested() ? drain_signal_received.load() : stop_signal().load());
+  }
+  std::cerr << "wrote " << options.output << (options.csv ? " (and its .csv)" : "") << ": "
+            << outcome->points - outcome->remaining << " of " << outcome->points << " points finished ("
+            << outcome->done << " simulated now, " << outcome->finished_before << " before)\n";
+  if (outcome->failed > 0) {
+    std::cerr << outcome->failed << " point(s) failed; run the same command again to retry them\n";
+    return kSimulationFailure;
+  }
+  return kOk;
+}
+
+int command_merge(const std::vector<std::string>& args) {
+  po::options_description opts("wattsim merge PART.h5... -o OUT.h5");
+  opts.add_options()("parts", po::value<std::vector<std::string>>(), "shard results")(
+      "output,o", po::value<std::string>(), "merged HDF5 file")("csv", "also write OUT.csv");
+  po::variables_map vm;
+  if (!parse(args, opts, "parts", -1, vm)) return kOk;
+  if (!vm.count("parts") || !vm.count("output")) throw po::error("merge needs parts and -o OUT.h5");
+  const MergeReport report =
+      merge_sweep_files(vm["parts"].as<std::vector<std::string>>(), vm["output"].as<std::string>(),
+                        vm.count("csv") > 0, WATTSIM_VERSION, std::cerr);
+  std::cerr << "wrote " << vm["output"].as<std::string>() << "\n";
+  return report.missing > 0 || report.conflicting > 0 ? kSimulationFailure : kOk;
 }
 
 void print_entries(const std::vector<CatalogEntry>& entries) {
@@ -240,7 +408,7 @@ int command_list(const std::vector<std::string>& args) {
 }  // namespace
 
 extern "C" void on_stop_signal(int signal) {
-  request_stop(signal);
+  on_signal(signal);
 }
 
 // SIGINT (a user's Ctrl-C) and SIGTERM (what batch schedulers send first) stop the run within a bounded
@@ -269,6 +437,8 @@ int main(int argc, char** argv) {
     if (command == "run") return command_run(args);
     if (command == "validate") return command_validate(args);
     if (command == "list") return command_list(args);
+    if (command == "sweep") return command_sweep(args);
+    if (command == "merge") return command_merge(args);
     std::cerr << "wattsim: unknown command '" << command << "'\n" << kUsage;
     return kBadInput;
   } catch (const InputError& e) {

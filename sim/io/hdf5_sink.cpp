@@ -1,5 +1,6 @@
 #include "io/hdf5_sink.hpp"
 
+#include "io/hdf5_util.hpp"
 #include "io/output_file.hpp"
 
 #include <hdf5.h>
@@ -17,83 +18,11 @@ namespace wattsim {
 
 namespace {
 
-// Owns an HDF5 identifier and closes it with the matching function.
-class Handle {
- public:
-  Handle() = default;
-  Handle(hid_t id, herr_t (*close)(hid_t), const char* what) : id_(id), close_(close) {
-    if (id_ < 0) throw OutputError(std::string("HDF5 could not create ") + what);
-  }
-  ~Handle() { reset(); }
-  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
-  Handle& operator=(Handle&& other) noexcept {
-    if (this != &other) {
-      reset();
-      id_ = other.id_;
-      close_ = other.close_;
-      other.id_ = -1;
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  operator hid_t() const { return id_; }
-  void reset() {
-    if (id_ >= 0) close_(id_);
-    id_ = -1;
-  }
-
- private:
-  hid_t id_ = -1;
-  herr_t (*close_)(hid_t) = nullptr;
-};
-
-void check(herr_t status, const char* what) {
-  if (status < 0)
-    throw OutputError(std::string("HDF5 could not ") + what +
-                      " (is the disk full, or the file larger than its filesystem allows?)");
-}
-
-Handle group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                name.c_str());
-}
-
-Handle string_type(std::size_t length) {
-  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  check(H5Tset_size(t, std::max<std::size_t>(length, 1)), "size string type");
-  check(H5Tset_strpad(t, H5T_STR_NULLPAD), "pad string type");
-  return t;
-}
-
-void attribute(hid_t object, const std::string& name, double value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
-  Handle attr(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              name.c_str());
-  check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute");
-}
-
-void attribute(hid_t object, const std::string& name, const std::string& value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
-  Handle type = string_type(value.size());
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              name.c_str());
-  check(H5Awrite(attr, type, value.data()), "write attribute");
-}
+using namespace hdf5;
 
 template <class Names>
-void string_list_attribute(hid_t object, const std::string& name, const Names& values) {
-  std::size_t width = 1;
-  for (const auto& v : values) width = std::max(width, std::string_view(v).size());
-  std::vector<char> buffer(values.size() * width, '\0');
-  for (std::size_t i = 0; i < values.size(); ++i)
-    std::string_view(values[i]).copy(buffer.data() + i * width, width);
-  const hsize_t n = values.size();
-  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "list space");
-  Handle type = string_type(width);
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              name.c_str());
-  if (n > 0) check(H5Awrite(attr, type, buffer.data()), "write list attribute");
+std::vector<std::string> names_of(const Names& names) {
+  return {std::begin(names), std::end(names)};
 }
 
 struct Field {
@@ -150,14 +79,6 @@ void write_table(hid_t parent, const char* name, const std::vector<Row>& rows,
   Table t(parent, name, sizeof(Row), fields, rows.size());
   t.append(rows.data(), rows.size());
   if (keep) keep->emplace(std::move(t));
-}
-
-void write_text_dataset(hid_t parent, const char* name, const std::string& text) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
-  Handle type = string_type(text.size());
-  Handle dataset(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                 name);
-  check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), "write text");
 }
 
 constexpr std::size_t kTraceChunkRows = 1 << 14;
@@ -335,9 +256,7 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const Scenario& s, const OutputInfo&
   // A file whose flush failed (a full disk) stays open inside the library, and HDF5's own exit handler
   // then crashes trying to flush it again. The sink closes what it can and removes the file itself, so
   // the library is told not to clean up at exit (a no-op if it is already initialised).
-  static const bool no_exit_handler = (H5dont_atexit(), true);
-  (void)no_exit_handler;
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with our own messages
+  quiet_library();
   File& f = *file_;
   f.detail = s.trace;
   // H5F_ACC_EXCL: the private directory is new, so nothing may be there already.
@@ -394,8 +313,8 @@ void Hdf5Sink::end_policy(const PolicyResult& p) {
   File& f = *file_;
   f.flush_trace();
   if (f.events) {
-    string_list_attribute(f.events->id(), "kind_names", kEventKindNames.names);
-    string_list_attribute(f.events->id(), "pass_names", kPassNames.names);
+    string_list_attribute(f.events->id(), "kind_names", names_of(kEventKindNames.names));
+    string_list_attribute(f.events->id(), "pass_names", names_of(kPassNames.names));
   }
   write_summary(f.policy, p);
   write_layers(f.policy, p);

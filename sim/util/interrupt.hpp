@@ -30,6 +30,21 @@ inline void request_stop(int signal) {
 inline bool stop_requested() {
   return stop_signal().load(std::memory_order_relaxed) != 0;
 }
+// A sweep drains instead of stopping on the first signal: the points in flight finish and are kept, no new
+// one starts; a second signal stops as above. `drain_on_signal` says which the signal handler does.
+inline std::atomic<int> drain_signal_received{0};
+inline std::atomic<bool> drain_on_signal{false};
+inline bool drain_requested() {
+  return drain_signal_received.load(std::memory_order_relaxed) != 0;
+}
+// What the signal handler does with SIGINT or SIGTERM (async-signal-safe: lock-free atomics only).
+inline void on_signal(int signal) {
+  if (drain_on_signal.load(std::memory_order_relaxed) && !drain_requested())
+    drain_signal_received.store(signal, std::memory_order_relaxed);
+  else
+    request_stop(signal);
+}
+
 // Throws Interrupted if a stop was requested.
 inline void check_stop() {
   if (const int signal = stop_signal().load(std::memory_order_relaxed)) throw Interrupted(signal);
