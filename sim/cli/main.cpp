@@ -221,7 +221,8 @@ int command_sweep(const std::vector<std::string>& args) {
                                                                  "also write the /points table as OUT.csv")(
       "traces", po::value<std::string>(),
       "also write each point's full run (as `wattsim run -o`) into DIR/ID.h5")(
-      "checkpoint", po::value<double>()->default_value(60), "seconds between rewrites of OUT")(
+      "checkpoint", po::value<double>()->default_value(10),
+      "seconds between rewrites of OUT (at least 20 times the last rewrite's time)")(
       "progress", po::value<double>()->default_value(10),
       "seconds between progress lines when stderr is no terminal")(
       "list", "print the points (index, id, values, whether a constraint drops them) and stop")(

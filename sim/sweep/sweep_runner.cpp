@@ -113,7 +113,7 @@ SweepState::SweepState(const SweepSpec& spec, const SweepOptions& options, std::
   }
   start_ = last_report_ = last_checkpoint_ = Clock::now();
   open_journal();
-  if (finished_before_ > 0) write();  // fold the journal into the output before starting
+  write();  // the output exists and is readable from the start; a journal left by a kill is folded in
 }
 
 SweepState::~SweepState() {
@@ -188,11 +188,13 @@ void SweepState::tick(bool final) {
 void SweepState::write() {
   std::stable_sort(file_.results.begin(), file_.results.end(),
                    [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
+  const Clock::time_point start = Clock::now();
   const bool complete = finished_count() >= points_;
   write_sweep_file(options_.output, file_, complete);
   if (options_.csv) write_sweep_csv(csv_path(options_.output), file_);
   reset_journal();  // what it held is in the output now
   last_checkpoint_ = Clock::now();
+  last_write_s_ = std::chrono::duration<double>(last_checkpoint_ - start).count();
 }
 
 void SweepState::finish() {

@@ -26,7 +26,7 @@ struct SweepOptions {
   std::string trace_dir;  // per-point HDF5 traces, when asked
   bool terminal = false;  // a progress bar (else a line every report_interval_s)
   double report_interval_s = 10;
-  double checkpoint_interval_s = 60;
+  double checkpoint_interval_s = 10;
   std::string version;
 };
 
@@ -78,7 +78,7 @@ class SweepState {
   std::size_t points_ = 0, finished_before_ = 0, done_ = 0, infeasible_ = 0, failed_ = 0;
   int journal_ = -1;
   std::chrono::steady_clock::time_point start_, last_report_, last_checkpoint_;
-  std::size_t failed_this_run_ = 0;
+  double last_write_s_ = 0;
 
   void open_journal();
   void reset_journal();
