@@ -227,5 +227,13 @@ TEST(CsvSeries, EveryBadRowIsReportedWithItsPosition) {
                InputError);
 }
 
+// A value of the wrong type for a parameter whose default is derived is an input error at its position,
+// not a failure of the simulation (found by a sweep deriving dp = gpus / tp = 4/3).
+TEST(ScenarioErrors, AFractionalDerivedIntegerIsAnInputError) {
+  const std::string e = test::rejection(test::tiny_gpt_yaml(4, "parallelism: {dp: 1.5}\n"));
+  EXPECT_NE(e.find("parallelism.dp"), std::string::npos) << e;
+  EXPECT_NE(e.find("integer"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace wattsim

@@ -430,7 +430,11 @@ int main(int argc, char** argv) {
       return args.empty() ? kBadInput : kOk;
     }
     if (args[0] == "--version") {
-      std::cout << "wattsim " << WATTSIM_VERSION << "\n";
+#ifdef WATTSIM_WITH_MPI
+      std::cout << "wattsim " << WATTSIM_VERSION << " (with mpi sweeps)\n";
+#else
+      std::cout << "wattsim " << WATTSIM_VERSION << " (without MPI)\n";
+#endif
       return kOk;
     }
     const std::string command = args[0];

@@ -145,7 +145,7 @@ void read_parallelism(Reader& in, MapReader& root, Scenario& s) {
   p.pp = static_cast<int>(par.integer("pp"));
   // dp counts the data ranks including each replica's cp context-parallel ranks (ParallelPlan::dp).
   p.cp = static_cast<int>(par.integer("cp"));
-  p.dp = par.has("dp") ? static_cast<int>(par.integer("dp")) * p.cp
+  p.dp = par.has("dp") ? static_cast<int>(par.integer_or("dp", 1)) * p.cp
                        : std::max(1, s.cluster_gpus() / (p.tp * p.pp));
   p.schedule = kPipelineScheduleNames.parse(par.string("schedule")).value_or(p.schedule);
   p.virtual_stages = static_cast<int>(par.integer("virtual_stages"));
