@@ -158,8 +158,11 @@ TEST(SweepSpec, ZipAdvancesTogetherPointsAreExplicit) {
       "workload.micro_batch: 4}\n"
       "grid:\n  energy.pue: [1.1, 1.5]\n");
   ASSERT_EQ(p.size(), 4u);
-  EXPECT_EQ(p.point(3).values[0].value.number, 1.5);  // grid first (file order), points fastest
-  EXPECT_EQ(p.point(3).values[1].value.number, 2);
+  // In file order, the first factor slowest: point 3 is the second explicit point at the second pue.
+  EXPECT_EQ(p.columns(), (std::vector<std::string>{"hardware.gpus", "workload.micro_batch", "energy.pue"}));
+  EXPECT_EQ(p.point(3).values[0].value.number, 2);
+  EXPECT_EQ(p.point(3).values[1].value.number, 4);
+  EXPECT_EQ(p.point(3).values[2].value.number, 1.5);
 }
 
 TEST(SweepSpec, DerivedValuesAndConstraintsWithReasons) {

@@ -178,11 +178,15 @@ class SweepReader {
     MapReader root(doc, "sweep", kSweepKeys, d_, YAML::Mark::null_mark(), "");
     s_.name_ = root.string_or("name", std::filesystem::path(s_.file_).stem().string());
     read_base(root);
-    if (root.has("grid")) read_grid(root.node("grid"));
-    if (root.has("zip")) read_zip(root.node("zip"));
-    if (root.has("points")) read_points(root.node("points"));
+    // The factors in the order the file lists them: the first varies slowest.
     const std::uint64_t seed = static_cast<std::uint64_t>(root.integer("seed"));
-    if (root.has("random")) read_random(root.node("random"), seed);
+    for (const auto& kv : doc) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (key == "grid") read_grid(kv.second);
+      if (key == "zip") read_zip(kv.second);
+      if (key == "points") read_points(kv.second);
+      if (key == "random") read_random(kv.second, seed);
+    }
     if (s_.factors_.empty() && d_.empty())
       d_.error(doc, "a sweep needs values: give grid, zip, points or random (docs/sweeps.md)");
     if (root.has("derived")) read_derived(root.node("derived"));

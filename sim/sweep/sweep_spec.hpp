@@ -1,6 +1,6 @@
 #pragma once
 // A sweep file (docs/sweeps.md): a base scenario (a file or inline) and the values to give its key paths.
-// Factors combine as a Cartesian product, in the order the file lists them: `grid` (each key path its own
+// Factors combine as a Cartesian product, in the order the file lists them (the first varies slowest): `grid` (each key path its own
 // axis), `zip` (key paths whose lists advance together), `points` (explicit assignments) and `random`
 // (seeded samples, each addressable by its index alone). `derived` key paths are expressions of the
 // others; `constraints` drop points, each with its reason. A point is addressed by its index (the last
