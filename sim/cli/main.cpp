@@ -181,12 +181,15 @@ std::string shard_output(const std::string& output, std::size_t shard, std::size
 
 void print_points(const SweepSpec& spec, std::size_t limit) {
   std::printf("%-8s %-16s %s\n", "index", "id", "values");
-  for (std::size_t i = 0; i < std::min(spec.size(), limit); ++i) {
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < spec.size(); ++i) {
     const SweepPoint p = spec.point(i);
-    std::printf("%-8zu %-16s %s%s\n", i, p.id.c_str(), spec.describe(p).c_str(),
-                p.rejected.empty() ? "" : ("  [dropped: " + p.rejected + "]").c_str());
+    dropped += !p.rejected.empty();
+    if (i < limit)
+      std::printf("%-8zu %-16s %s%s\n", i, p.id.c_str(), spec.describe(p).c_str(),
+                  p.rejected.empty() ? "" : ("  [dropped: " + p.rejected + "]").c_str());
   }
-  if (spec.size() > limit) std::printf("... %zu points in all\n", spec.size());
+  std::printf("%zu points, %zu dropped by constraints\n", spec.size(), dropped);
 }
 
 void report_dropped(const SweepOutcome& outcome, const SweepSpec& spec, const std::string& output) {
