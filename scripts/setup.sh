@@ -17,13 +17,20 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
 # With --fuzz, also clang and its runtime for libFuzzer: Debian 12 packages it as libclang-rt-14-dev;
 # Ubuntu 22.04 ships it inside libclang-common-14-dev, which clang pulls in.
-if [ "${1:-}" = "--fuzz" ]; then
-  packages+=(clang)
-  if ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed"; then
-    apt-cache show libclang-rt-14-dev >/dev/null 2>&1 || $sudo apt-get update -qq || true
-  fi
-  if apt-cache show libclang-rt-14-dev >/dev/null 2>&1; then packages+=(libclang-rt-14-dev); fi
-fi
+# With --slurm, also a single-node SLURM (slurmctld, slurmd, sbatch) and munge, for the job-array test.
+for option in "$@"; do
+  case "$option" in
+    --fuzz)
+      packages+=(clang)
+      if ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed"; then
+        apt-cache show libclang-rt-14-dev >/dev/null 2>&1 || $sudo apt-get update -qq || true
+      fi
+      if apt-cache show libclang-rt-14-dev >/dev/null 2>&1; then packages+=(libclang-rt-14-dev); fi
+      ;;
+    --slurm) packages+=(slurmctld slurmd slurm-client munge) ;;
+    *) echo "setup: unknown option $option (known: --fuzz, --slurm)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds wattsim (warnings are errors here), and runs every test under ctest.
 #   scripts/test.sh          the test suite (about 5 minutes on 2 cores from scratch)
-#   scripts/test.sh --full   also the suite under AddressSanitizer + UndefinedBehaviorSanitizer (GCC and
+#   scripts/test.sh --full   also a single-node SLURM for the job-array test, the suite under AddressSanitizer + UndefinedBehaviorSanitizer (GCC and
 #                            clang) and each libFuzzer target for FUZZ_SECONDS (default 45) — what CI runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=false
 [ "${1:-}" = "--full" ] && full=true
-if $full; then scripts/setup.sh --fuzz; else scripts/setup.sh; fi
+if $full; then scripts/setup.sh --fuzz --slurm; else scripts/setup.sh; fi
 jobs="$(nproc)"
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWATTSIM_WERROR=ON
