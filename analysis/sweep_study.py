@@ -71,6 +71,12 @@ def dp_markdown(fits):
     return "\n".join(lines) + "\n"
 
 
+def finish(fig, title, path):
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def dp_figure(df, fits, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -97,10 +103,8 @@ def dp_figure(df, fits, path):
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-    fig.suptitle("Data-parallel training on DGX A100 nodes: 1-64 GPUs x global batch x local batch "
-                 "(scenarios/sweeps/dp-energy-scaling.yaml)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    finish(fig, "Data-parallel training on DGX A100 nodes: 1-64 GPUs x global batch x local batch "
+           "(scenarios/sweeps/dp-energy-scaling.yaml)", path)
 
 
 def pareto(points):
@@ -154,10 +158,8 @@ def budgets_figure(df, path):
         ax.axvline(0, color="grey", lw=0.6)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle("DVFS policies over slowdown budgets 0.25-10% (scenarios/sweeps/policy-budgets.yaml); "
-                 "saving includes host, fans and PSU at the wall", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    finish(fig, "DVFS policies over slowdown budgets 0.25-10% (scenarios/sweeps/policy-budgets.yaml); "
+           "saving includes host, fans and PSU at the wall", path)
 
 
 def main():

@@ -12,6 +12,7 @@
 #include "io/scenario_reader.hpp"
 #include "run/runner.hpp"
 #include "util/interrupt.hpp"
+#include "util/text.hpp"
 
 namespace wattsim {
 
@@ -47,15 +48,6 @@ std::string unescape(std::string_view text) {
     const char c = text[++i];
     out += c == 't' ? '\t' : c == 'n' ? '\n' : c;
   }
-  return out;
-}
-
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t tab; (tab = line.find('\t', start)) != std::string_view::npos; start = tab + 1)
-    out.push_back(line.substr(start, tab - start));
-  out.push_back(line.substr(start));
   return out;
 }
 
@@ -138,7 +130,7 @@ std::string encode(const PointResult& r) {
 }
 
 std::optional<PointResult> decode(std::string_view line) {
-  const std::vector<std::string_view> f = fields(line);
+  const std::vector<std::string_view> f = split(line, '\t');
   if (f.size() < 5) return std::nullopt;
   PointResult r;
   const auto whole = [](std::string_view s, std::size_t& v) {

@@ -13,6 +13,7 @@
 #include "io/yaml_document.hpp"
 #include "policy/policy.hpp"
 #include "util/hash.hpp"
+#include "util/text.hpp"
 
 namespace wattsim {
 
@@ -59,12 +60,8 @@ std::uint64_t splitmix64(std::uint64_t x) {
 }
 
 std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
-    parts.push_back(path.substr(start, dot - start));
-  parts.push_back(path.substr(start));
-  return parts;
+  const std::vector<std::string_view> parts = split(path, '.');
+  return {parts.begin(), parts.end()};
 }
 
 std::string flow_text(const YAML::Node& node) {

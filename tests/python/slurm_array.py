@@ -19,6 +19,8 @@ import time
 import h5py
 import numpy as np
 
+from tiny_sweep import BASE
+
 WATTSIM, SOURCE, WORK = (os.path.abspath(p) for p in sys.argv[1:4])
 SKIP = 77
 
@@ -135,17 +137,11 @@ try:
 
     # A small sweep: the shipped batch file, three array tasks on one CPU each.
     sweep = os.path.join(WORK, "sweep.yaml")
+    with open(os.path.join(WORK, "base.yaml"), "w") as f:
+        f.write(BASE)
     with open(sweep, "w") as f:
         f.write("""name: slurm-test
-scenario:
-  name: tiny
-  hardware: {gpu: H100-SXM5-80GB, gpus: 4}
-  workload:
-    model: {family: gpt, layers: 4, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024}
-    global_batch: 64
-    micro_batch: 2
-  training: {steps: 1000}
-  policies: [static, pass-dvfs]
+base: base.yaml
 grid:
   hardware.gpus: [1, 2, 4]
   workload.global_batch: [32, 64, 128]

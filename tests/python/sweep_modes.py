@@ -20,20 +20,12 @@ import time
 import h5py
 import numpy as np
 
+from tiny_sweep import BASE
+
 WATTSIM, WORK = sys.argv[1], sys.argv[2]
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 
-BASE = """\
-name: tiny
-hardware: {gpu: H100-SXM5-80GB, gpus: 4}
-workload:
-  model: {family: gpt, layers: 4, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024}
-  global_batch: 64
-  micro_batch: 2
-training: {steps: 1000}
-policies: [static, pass-dvfs]
-"""
 SWEEP = """\
 name: modes
 base: base.yaml
