@@ -25,7 +25,7 @@ done
 echo "== fuzzing: each target ${FUZZ_SECONDS:-45} s from tests/fuzz/corpus, the library instrumented"
 cmake --preset fuzz
 cmake --build build-fuzz -j "$jobs"
-for target in scenario csv gpu node fabric model; do
+for target in scenario sweep csv gpu node fabric model; do
   work="$(mktemp -d)"
   # Any crash, leak, timeout or sanitizer report makes libFuzzer exit non-zero and the script stop; the
   # failing input is written to build-fuzz/ to become a regression seed.

@@ -77,6 +77,14 @@ TEST(SweepExpression, ErrorsSayWhere) {
   EXPECT_EQ(error_offset("1 $ 2"), 2u);
   EXPECT_EQ(error_offset(""), 0u);
   EXPECT_THROW(Expression("'a' * 2").evaluate({}), ExpressionError);
+  // Bounded: no input nests deep enough to exhaust the stack, or runs long.
+  EXPECT_EQ(eval(std::string(60, '(') + "1" + std::string(60, ')')), 1);
+  EXPECT_EQ(error_offset(std::string(100000, '(') + "1"), kMaxExpressionLength);
+  EXPECT_THROW(Expression(std::string(500, '(') + "1" + std::string(500, ')')), ExpressionError);
+  EXPECT_THROW(Expression(std::string(500, '-') + "1"), ExpressionError);
+  std::string powers = "2";
+  for (int i = 0; i < 1000; ++i) powers += "**2";
+  EXPECT_THROW(Expression{powers}, ExpressionError);
   EXPECT_THROW(Expression("min()").evaluate({}), ExpressionError);
 }
 

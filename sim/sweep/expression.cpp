@@ -59,6 +59,9 @@ class ExpressionParser {
   explicit ExpressionParser(Expression& e) : e_(e), s_(e.text_) {}
 
   void parse() {
+    if (s_.size() > kMaxExpressionLength)
+      throw ExpressionError(kMaxExpressionLength, "the expression is longer than " +
+                                                      std::to_string(kMaxExpressionLength) + " characters");
     skip();
     if (pos_ == s_.size()) throw ExpressionError(0, "the expression is empty");
     disjunction();
@@ -71,6 +74,18 @@ class ExpressionParser {
   Expression& e_;
   std::string_view s_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
+
+  // Nesting is bounded, so that no input can exhaust the stack of the recursive descent.
+  struct Nested {
+    ExpressionParser& p;
+    explicit Nested(ExpressionParser& parser) : p(parser) {
+      if (++p.depth_ > kMaxExpressionDepth)
+        throw ExpressionError(
+            p.pos_, "the expression nests deeper than " + std::to_string(kMaxExpressionDepth) + " levels");
+    }
+    ~Nested() { --p.depth_; }
+  };
 
   void skip() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
@@ -89,6 +104,7 @@ class ExpressionParser {
   }
 
   void disjunction() {
+    const Nested nested(*this);
     conjunction();
     for (std::size_t at = pos_; accept("or"); at = pos_) conjunction(), emit(Op::Or, at);
   }
@@ -99,6 +115,7 @@ class ExpressionParser {
   void negation() {
     const std::size_t at = pos_;
     if (accept("not")) {
+      const Nested nested(*this);
       negation();
       emit(Op::Not, at);
     } else {
@@ -155,9 +172,11 @@ class ExpressionParser {
     skip();
     const std::size_t at = pos_;
     if (accept("-")) {
+      const Nested nested(*this);
       unary();
       emit(Op::Neg, at);
     } else if (accept("+")) {
+      const Nested nested(*this);
       unary();
     } else {
       power();
@@ -168,6 +187,7 @@ class ExpressionParser {
     skip();
     const std::size_t at = pos_;
     if (accept("**")) {
+      const Nested nested(*this);
       unary();  // right-associative, and 2 ** -1 is allowed
       emit(Op::Pow, at);
     }

@@ -15,6 +15,10 @@
 
 namespace wattsim {
 
+// Far above any real expression, far below what exhausts the parser's stack.
+inline constexpr std::size_t kMaxExpressionLength = 4096;
+inline constexpr int kMaxExpressionDepth = 64;
+
 // A value of a sweep: a number (integers are exact up to 2^53) or a string.
 struct SweepValue {
   double number = 0;

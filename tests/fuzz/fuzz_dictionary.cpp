@@ -53,6 +53,54 @@ int main(int argc, char** argv) {
     add_section(scenario, p.parameters);
   }
   write(dir, "scenario", scenario);
+  // Sweep files: their own keys, the distributions, expression syntax, and every scenario key as a key path.
+  std::set<std::string> sweep = {"- ",
+                                 "{",
+                                 "}",
+                                 "[",
+                                 "]",
+                                 ": ",
+                                 "&a ",
+                                 "*a",
+                                 "~",
+                                 "\"",
+                                 "'",
+                                 "`",
+                                 "grid:",
+                                 "zip:",
+                                 "points:",
+                                 "random:",
+                                 "derived:",
+                                 "constraints:",
+                                 "base:",
+                                 "scenario:",
+                                 "samples:",
+                                 "axes:",
+                                 "seed:",
+                                 "uniform:",
+                                 "log_uniform:",
+                                 "integer:",
+                                 "choice:",
+                                 "require:",
+                                 "reason:",
+                                 "//",
+                                 "**",
+                                 "%",
+                                 "==",
+                                 "<=",
+                                 " and ",
+                                 " or ",
+                                 "not ",
+                                 "min(",
+                                 "max(",
+                                 "log2(",
+                                 "sqrt(",
+                                 "gpus / tp",
+                                 "policies.pass-dvfs.slowdown_budget"};
+  for (const wattsim::SchemaSection& s : wattsim::scenario_sections())
+    for (const wattsim::ParamSpec& p : s.parameters)
+      sweep.insert((s.name == "(top level)" ? std::string() : s.name + ".") + std::string(p.key) + ":");
+  write(dir, "sweep", sweep);
   for (const char* kind : {"gpu", "node", "fabric", "model"}) {
     std::set<std::string> words = {"- ", "{", "}", "[", "]", ": ", "&a ", "*a", "~", "---"};
     for (const wattsim::SchemaSection& s : wattsim::definition_sections())
