@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 #include "config/scenario_schema.hpp"
 #include "io/input_file.hpp"
@@ -105,7 +106,7 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value)
         list[i] = replaced;
         return;
       }
-      if (entry.IsMap() && entry[parts[1]]) {
+      if (entry.IsMap() && std::as_const(entry)[parts[1]]) {  // const: a lookup must not add the key
         YAML::Node params = entry[parts[1]];
         if (!params.IsMap()) entry[parts[1]] = YAML::Node(YAML::NodeType::Map);
         entry[parts[1]][parts[2]] = value;
@@ -257,10 +258,11 @@ class SweepReader {
       if (!p)
         return "unknown policy '" + parts[1] + "' in '" + path +
                "'; known: " + PolicyRegistry::instance().names();
-      if (parts.size() == 3 && find_spec(p->parameters, parts[2])) return "";
-      const std::string near = parts.size() == 3 ? nearest_key(parts[2], p->parameters) : "";
-      return "policy " + parts[1] + " has no parameter '" +
-             path.substr(parts[0].size() + parts[1].size() + 2) + "'" +
+      if (parts.size() != 3)
+        return "'" + path + "' names no parameter: a policy's key path is policies.<policy>.<parameter>";
+      if (find_spec(p->parameters, parts[2])) return "";
+      const std::string near = nearest_key(parts[2], p->parameters);
+      return "policy " + parts[1] + " has no parameter '" + parts[2] + "'" +
              (near.empty() ? "" : "; did you mean '" + near + "'?");
     }
     // An inline model's fields are checked where the point's scenario is read.
@@ -533,11 +535,14 @@ class SweepReader {
       YAML::Node expression = item;
       std::string reason;
       if (item.IsMap()) {
-        expression.reset(item["require"]);
-        if (!expression) {
+        // Looked up before rebinding: a missing key is an invalid node, which reset() refuses (found by
+        // fuzzing).
+        const YAML::Node require = item["require"];
+        if (!require) {
           d_.error(item, "a constraint mapping needs `require: expression` (and optionally `reason: text`)");
           continue;
         }
+        expression.reset(require);
         if (item["reason"]) reason = item["reason"].as<std::string>("");
         for (const auto& kv : item)
           if (kv.first.Scalar() != "require" && kv.first.Scalar() != "reason")
