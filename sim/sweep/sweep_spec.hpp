@@ -1,11 +1,12 @@
 #pragma once
 // A sweep file (docs/sweeps.md): a base scenario (a file or inline) and the values to give its key paths.
-// Factors combine as a Cartesian product, in the order the file lists them (the first varies slowest): `grid` (each key path its own
-// axis), `zip` (key paths whose lists advance together), `points` (explicit assignments) and `random`
-// (seeded samples, each addressable by its index alone). `derived` key paths are expressions of the
-// others; `constraints` drop points, each with its reason. A point is addressed by its index (the last
-// factor varies fastest) and named by a stable id, a hash of its key paths and values, so results join
-// across runs, shards and machines. Points are made on demand: a sweep of millions is never held.
+// Factors combine as a Cartesian product, in the order the file lists them (the first varies slowest): `grid`
+// (each key path its own axis), `zip` (key paths whose lists advance together), `points` (explicit
+// assignments) and `random` (seeded samples, each addressable by its index alone). `derived` key paths are
+// expressions of the others; `constraints` drop points, each with its reason. A point is addressed by its
+// index (the last factor varies fastest) and named by a stable id, a hash of its key paths and values, so
+// results join across runs, shards and machines. Points are made on demand: a sweep of millions is never
+// held.
 #include <cstdint>
 #include <optional>
 #include <string>
