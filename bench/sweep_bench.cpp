@@ -34,7 +34,7 @@ void BM_SweepPoints(benchmark::State& state) {
     std::atomic<std::size_t> next{0};
     std::size_t done = 0;
     wattsim::run_points(
-        spec(), catalog(), threads, "",
+        spec(), catalog(), threads, {},
         [&]() -> std::optional<std::size_t> {
           const std::size_t i = next++;
           return i < spec().size() ? std::optional<std::size_t>(i) : std::nullopt;

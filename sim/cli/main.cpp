@@ -64,13 +64,6 @@ const char* kUsage =
     "  --version        print the version\n"
     "  --models DIR     hardware and model definitions (default: $WATTSIM_MODELS or the built-in models/)\n";
 
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 // Parses a subcommand's options; returns false when --help was asked for (and printed).
 bool parse(const std::vector<std::string>& args, po::options_description& opts, const char* positional,
            int positional_count, po::variables_map& vm) {

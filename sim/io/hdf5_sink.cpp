@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -224,6 +225,15 @@ void write_gpus(hid_t file, const RunResult& r) {
 }
 
 }  // namespace
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&t, &utc);  // not std::gmtime: sweeps write traces from several threads
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
 
 struct Hdf5Sink::File {
   explicit File(const std::string& path) : output(path) {}

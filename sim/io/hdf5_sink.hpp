@@ -17,6 +17,8 @@ struct OutputInfo {
   std::string version;
   std::string created;  // ISO-8601 timestamp (an attribute; datasets stay bit-identical across runs)
 };
+// The present time as `created` takes it: 2026-12-02T18:00:00Z.
+std::string now_iso8601();
 
 class Hdf5Sink final : public OutputSink {
  public:

@@ -120,7 +120,8 @@ SweepOutcome run_root(const SweepSpec& spec, const ModelCatalog& catalog, const 
     }
   };
   run_points(
-      spec, catalog, threads, options.trace_dir, take, [&](PointResult&& r) { state.add(std::move(r)); },
+      spec, catalog, threads, TraceOutput{options.trace_dir, options.version}, take,
+      [&](PointResult&& r) { state.add(std::move(r)); },
       [&] {
         serve(false);
         state.tick();
@@ -176,8 +177,9 @@ void run_worker(const SweepSpec& spec, const ModelCatalog& catalog, const SweepO
     cv.notify_all();
   };
   run_points(
-      spec, catalog, threads, options.trace_dir, next, [&](PointResult&& r) { outbox += encode(r) + "\n"; },
-      [&] { exchange(false); }, std::chrono::milliseconds(2));
+      spec, catalog, threads, TraceOutput{options.trace_dir, options.version}, next,
+      [&](PointResult&& r) { outbox += encode(r) + "\n"; }, [&] { exchange(false); },
+      std::chrono::milliseconds(2));
   exchange(true);
 }
 

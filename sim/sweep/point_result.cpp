@@ -85,7 +85,7 @@ PointResult point_result(std::size_t index, const std::string& id, const RunResu
 }
 
 PointResult run_point(const SweepSpec& spec, std::size_t index, const ModelCatalog& catalog,
-                      const std::string& trace_dir) {
+                      const TraceOutput& traces) {
   const SweepPoint point = spec.point(index);
   PointResult out{index, point.id, PointStatus::Infeasible, point.rejected, {}, {}};
   for (const SweepCell& cell : point.values) out.parameters.push_back(cell.value);
@@ -93,11 +93,11 @@ PointResult run_point(const SweepSpec& spec, std::size_t index, const ModelCatal
   try {
     const Scenario scenario = parse_scenario(spec.scenario_text(point), spec.scenario_file(), catalog);
     PointResult done;
-    if (trace_dir.empty()) {
+    if (traces.dir.empty()) {
       done = point_result(index, point.id, run_scenario(scenario));
     } else {
-      Hdf5Sink trace((std::filesystem::path(trace_dir) / (point.id + ".h5")).string(), scenario,
-                     OutputInfo{"", ""});
+      Hdf5Sink trace((std::filesystem::path(traces.dir) / (point.id + ".h5")).string(), scenario,
+                     OutputInfo{traces.version, now_iso8601()});
       done = point_result(index, point.id, run_scenario(scenario, trace));
     }
     done.parameters = std::move(out.parameters);

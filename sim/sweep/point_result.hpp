@@ -41,10 +41,16 @@ const std::vector<ResultColumn>& result_columns();
 // A run's results as rows.
 PointResult point_result(std::size_t index, const std::string& id, const RunResult& run);
 
+// Per-point full runs (`--traces DIR`): DIR/<id>.h5 in the layout of `wattsim run -o`; none if dir is "".
+struct TraceOutput {
+  std::string dir;
+  std::string version;  // of wattsim, for the files' attribute
+};
+
 // Simulates one point: its scenario read as `wattsim run` reads it (so a point re-run alone gives the same
 // numbers), every policy run. Infeasible and failed points are results too; Interrupted propagates.
 PointResult run_point(const SweepSpec& spec, std::size_t index, const ModelCatalog& catalog,
-                      const std::string& trace_dir = "");
+                      const TraceOutput& traces = {});
 
 std::string encode(const PointResult& result);
 // nullopt for a line that is not a whole result (the last line of a journal cut by a kill).

@@ -221,7 +221,7 @@ SweepOutcome SweepState::outcome(bool interrupted) const {
 }
 
 void run_points(const SweepSpec& spec, const ModelCatalog& catalog, unsigned threads,
-                const std::string& trace_dir, const std::function<std::optional<std::size_t>()>& next,
+                const TraceOutput& traces, const std::function<std::optional<std::size_t>()>& next,
                 const std::function<void(PointResult&&)>& done, const std::function<void()>& tick,
                 std::chrono::milliseconds tick_interval) {
   std::mutex mutex;
@@ -239,7 +239,7 @@ void run_points(const SweepSpec& spec, const ModelCatalog& catalog, unsigned thr
       }
       if (!index) break;
       try {
-        PointResult r = run_point(spec, *index, catalog, trace_dir);
+        PointResult r = run_point(spec, *index, catalog, traces);
         std::lock_guard lock(mutex);
         ready.push_back(std::move(r));
         ready_cv.notify_one();
@@ -292,7 +292,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const ModelCatalog& catalog, const
   run_points(
       spec, catalog,
       static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(todo.size(), 1))),
-      options.trace_dir,
+      TraceOutput{options.trace_dir, options.version},
       [&]() -> std::optional<std::size_t> {
         if (cursor == todo.size()) return std::nullopt;
         return todo[cursor++];

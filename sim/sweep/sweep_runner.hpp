@@ -89,7 +89,7 @@ class SweepState {
 // every `tick_interval`. A stop request (a second Ctrl-C) drops the points in flight; a drain request (the
 // first) makes `next` stop being asked.
 void run_points(const SweepSpec& spec, const ModelCatalog& catalog, unsigned threads,
-                const std::string& trace_dir, const std::function<std::optional<std::size_t>()>& next,
+                const TraceOutput& traces, const std::function<std::optional<std::size_t>()>& next,
                 const std::function<void(PointResult&&)>& done, const std::function<void()>& tick,
                 std::chrono::milliseconds tick_interval = std::chrono::milliseconds(200));
 

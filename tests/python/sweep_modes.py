@@ -103,6 +103,17 @@ with open(out("two.csv")) as f:
 check(header[:6] == ["point_index", "point_id", "policy", "hardware.gpus", "parallelism.tp", "workload.global_batch"],
       "the CSV has the table's columns")
 
+# Per-point traces only when asked: one file per simulated point, in `wattsim run -o`'s layout.
+os.makedirs(out("traces"))
+r = run("sweep", sweep, "-o", out("traced.h5"), "--traces", out("traces"))
+ids = sorted(set(x.decode() for x in reference["points"]["point_id"]))
+files = sorted(f[:-3] for f in os.listdir(out("traces")) if f.endswith(".h5"))
+ok = r.returncode == 0 and files == ids
+for name in files[:2]:
+    with h5py.File(os.path.join(out("traces"), name + ".h5"), "r") as f:
+        ok = ok and "policies" in f and f.attrs["wattsim_version"] != b""
+check(ok and identical(reference, tables(out("traced.h5"))), "--traces writes one run file per simulated point")
+
 # Three shards, merged.
 for i in range(3):
     r = run("sweep", sweep, "-o", out("part-{shard}.h5"), "--shard", "%d/3" % i)
