@@ -197,10 +197,7 @@ void report_dropped(const SweepOutcome& outcome, const SweepSpec& spec, const st
       if (r.status != status) continue;
       if (shown++ == kShown) std::cerr << "  ...\n";
       if (shown > kShown) continue;
-      std::string values;
-      for (std::size_t c = 0; c < r.parameters.size() && c < spec.columns().size(); ++c)
-        values += (c ? ", " : "") + spec.columns()[c] + "=" + r.parameters[c].str();
-      std::cerr << "  " << r.id << " (" << values << "): " << r.reason << "\n";
+      std::cerr << "  " << r.id << " (" << spec.describe(r.parameters) << "): " << r.reason << "\n";
     }
   }
   if (shown > kShown) std::cerr << "(every one in /infeasible and /failed of " << output << ")\n";

@@ -133,6 +133,24 @@ std::optional<std::string> read_text_dataset(hid_t parent, const char* name) {
   return read_fixed_string(dataset, dataset, false);
 }
 
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& name) {
+  std::vector<std::string> out;
+  if (H5Aexists(object, name.c_str()) <= 0) return out;
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, name.c_str());
+  Handle type(H5Aget_type(attr), H5Tclose, "type");
+  Handle space(H5Aget_space(attr), H5Sclose, "space");
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0) return out;
+  const std::size_t width = H5Tget_size(type);
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  std::vector<char> buffer(width * n + 1, '\0');
+  if (n == 0 || H5Aread(attr, type, buffer.data()) < 0) return out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view cell(buffer.data() + i * width, width);
+    out.emplace_back(cell.substr(0, std::min(cell.find('\0'), width)));
+  }
+  return out;
+}
+
 std::size_t Column::size() const {
   return kind == Kind::Number ? numbers.size() : kind == Kind::Index ? indices.size() : texts.size();
 }

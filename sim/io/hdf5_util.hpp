@@ -50,6 +50,8 @@ void write_text_dataset(hid_t parent, const char* name, const std::string& text)
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name);
 std::optional<double> read_number_attribute(hid_t object, const std::string& name);
 std::optional<std::string> read_text_dataset(hid_t parent, const char* name);
+// What string_list_attribute wrote; empty if absent.
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& name);
 
 // A table of columns, each 8 bytes a row in memory: a double, an unsigned 64-bit integer or a UTF-8
 // string (char*), stored as one compound dataset so that `pandas.DataFrame(file["name"][()])` loads it.

@@ -100,11 +100,7 @@ SweepOutcome run_root(const SweepSpec& spec, const ModelCatalog& catalog, const 
       block = false;
       int source = 0;
       Request r = receive_request(source);
-      for (PointResult& result : r.results) {
-        const SweepPoint point = spec.point(result.index);
-        for (const SweepCell& c : point.values) result.parameters.push_back(c.value);
-        state.add(std::move(result));
-      }
+      for (PointResult& result : r.results) state.add(std::move(result));
       if (r.final) {
         --active;
         continue;

@@ -143,6 +143,11 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
+void sort_by_point(std::vector<PointResult>& results) {
+  std::stable_sort(results.begin(), results.end(),
+                   [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
+}
+
 std::string fingerprint_text(std::uint64_t fingerprint) {
   char text[20];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(fingerprint));
@@ -219,24 +224,10 @@ SweepFile read_sweep_file(const std::string& path) {
   out.version = read_string_attribute(h5, "wattsim_version").value_or("");
   out.sweep_text = read_text_dataset(h5, "sweep_yaml").value_or("");
   out.base_text = read_text_dataset(h5, "base_scenario_yaml").value_or("");
-  if (H5Aexists(h5, "parameters") > 0) {
-    Handle attr(H5Aopen(h5, "parameters", H5P_DEFAULT), H5Aclose, "parameters");
-    Handle type(H5Aget_type(attr), H5Tclose, "type");
-    Handle space(H5Aget_space(attr), H5Sclose, "space");
-    const std::size_t width = H5Tget_size(type);
-    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
-    std::vector<char> buffer(width * n + 1, '\0');
-    if (n > 0 && H5Aread(attr, type, buffer.data()) >= 0)
-      for (std::size_t i = 0; i < n; ++i) {
-        std::string name(buffer.data() + i * width, width);
-        name.resize(name.find('\0') == std::string::npos ? width : name.find('\0'));
-        out.parameters.push_back(name);
-      }
-  }
+  out.parameters = read_string_list_attribute(h5, "parameters");
   for (PointStatus status : {PointStatus::Done, PointStatus::Infeasible, PointStatus::Failed})
     read_table(h5, path, status, out);
-  std::stable_sort(out.results.begin(), out.results.end(),
-                   [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
+  sort_by_point(out.results);
   return out;
 }
 

@@ -25,6 +25,8 @@ struct SweepFile {
 };
 
 std::string fingerprint_text(std::uint64_t fingerprint);
+// Results in point order (stable: a point's entries keep their order), as every table is written.
+void sort_by_point(std::vector<PointResult>& results);
 
 // Writes atomically (temp + rename); the file says whether every point of its shard is in it.
 void write_sweep_file(const std::string& path, const SweepFile& file, bool complete);

@@ -104,11 +104,7 @@ SweepState::SweepState(const SweepSpec& spec, const SweepOptions& options, std::
       refuse(journal, "is the journal of another sweep or shard; remove it (or the output it belongs to)");
     while (std::getline(in, line) && !in.eof()) {  // a last line without its newline was cut by a kill
       std::optional<PointResult> r = decode(line);
-      if (!r || r->index >= spec.size()) continue;
-      const SweepPoint point = spec.point(r->index);
-      if (point.id != r->id) continue;
-      for (const SweepCell& c : point.values) r->parameters.push_back(c.value);
-      keep(std::move(*r));
+      if (r && with_parameters(*r)) keep(std::move(*r));
     }
   }
   start_ = last_report_ = last_checkpoint_ = Clock::now();
@@ -140,7 +136,17 @@ std::vector<std::size_t> SweepState::unfinished() const {
   return out;
 }
 
+bool SweepState::with_parameters(PointResult& r) const {
+  if (r.index >= spec_.size()) return false;
+  const SweepPoint point = spec_.point(r.index);
+  if (point.id != r.id) return false;  // a line of another version of the sweep
+  r.parameters.clear();
+  for (const SweepCell& c : point.values) r.parameters.push_back(c.value);
+  return true;
+}
+
 void SweepState::add(PointResult r) {
+  if (r.parameters.empty() && !with_parameters(r)) return;  // decoded from a line (an MPI rank's)
   if (r.index >= finished_.size() || finished_[r.index]) return;
   write_all(journal_, encode(r) + "\n");  // in the kernel's hands before anything else: survives a kill
   if (r.status == PointStatus::Done) ++done_;
@@ -186,8 +192,7 @@ void SweepState::tick(bool final) {
 }
 
 void SweepState::write() {
-  std::stable_sort(file_.results.begin(), file_.results.end(),
-                   [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
+  sort_by_point(file_.results);
   const Clock::time_point start = Clock::now();
   const bool complete = finished_count() >= points_;
   write_sweep_file(options_.output, file_, complete);
@@ -353,8 +358,7 @@ MergeReport merge_sweep_files(const std::vector<std::string>& parts, const std::
     if (seen[i] != 2) missing.push_back(i);
   report.missing = missing.size();
   report.points = merged.total - missing.size();
-  std::stable_sort(merged.results.begin(), merged.results.end(),
-                   [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
+  sort_by_point(merged.results);
   write_sweep_file(output, merged, missing.empty());
   if (csv) write_sweep_csv(csv_path(output), merged);
   log << "merged " << parts.size() << " part(s) of sweep " << merged.name << ": " << report.points << " of "

@@ -59,7 +59,8 @@ class SweepState {
   std::size_t points() const { return points_; }
   std::size_t finished_count() const { return finished_before_ + done_ + infeasible_; }
 
-  // A result: journalled at once; the output is rewritten when a checkpoint is due.
+  // A result: journalled at once; the output is rewritten when a checkpoint is due. A result decoded
+  // from a line (an MPI rank's) gets its point's values here.
   void add(PointResult result);
   // Progress on stderr (a bar, or a line every few seconds) and due checkpoints; call often.
   void tick(bool final = false);
@@ -80,6 +81,8 @@ class SweepState {
   std::chrono::steady_clock::time_point start_, last_report_, last_checkpoint_;
   double last_write_s_ = 0;
 
+  // Fills a decoded result's values from its point; false if no point of this sweep has its index and id.
+  bool with_parameters(PointResult& r) const;
   void open_journal();
   void reset_journal();
 };

@@ -292,7 +292,6 @@ class SweepReader {
       return std::nullopt;
     }
     s_.columns_.push_back(path);
-    s_.numeric_.push_back(true);
     return s_.columns_.size() - 1;
   }
 
@@ -307,12 +306,6 @@ class SweepReader {
     return out;
   }
 
-  void mark_types(const SweepSpec::Factor& f) {
-    for (const auto& row : f.rows)
-      for (std::size_t i = 0; i < f.columns.size(); ++i)
-        if (row[i].value.is_text) s_.numeric_[f.columns[i]] = false;
-  }
-
   void read_grid(const YAML::Node& grid) {
     if (!grid.IsMap()) return d_.error(grid, "grid must map key paths to lists of values");
     for (const auto& kv : grid) {
@@ -321,7 +314,6 @@ class SweepReader {
       SweepSpec::Factor f;
       f.columns = {*c};
       for (SweepCell& v : values(kv.second, s_.columns_[*c])) f.rows.push_back({std::move(v)});
-      mark_types(f);
       if (!f.rows.empty()) s_.factors_.push_back(std::move(f));
     }
   }
@@ -351,7 +343,6 @@ class SweepReader {
       for (auto& list : lists) row.push_back(list[r]);
       f.rows.push_back(std::move(row));
     }
-    mark_types(f);
     s_.factors_.push_back(std::move(f));
   }
 
@@ -393,7 +384,6 @@ class SweepReader {
       }
       f.rows.push_back(std::move(row));
     }
-    mark_types(f);
     s_.factors_.push_back(std::move(f));
   }
 
@@ -424,8 +414,6 @@ class SweepReader {
       if (kind == "choice") {
         d.kind = SweepSpec::Distribution::Kind::Choice;
         d.choices = values(args, s_.columns_[*c]);
-        for (const SweepCell& v : d.choices)
-          if (v.value.is_text) s_.numeric_[*c] = false;
       } else if (kind == "uniform" || kind == "log_uniform" || kind == "integer") {
         d.kind = kind == "uniform"       ? SweepSpec::Distribution::Kind::Uniform
                  : kind == "log_uniform" ? SweepSpec::Distribution::Kind::LogUniform
@@ -572,6 +560,10 @@ SweepSpec SweepSpec::parse(const std::string& text, const std::string& file, con
   SweepReader(spec, d).read(doc, catalog);
   d.throw_if_any();
   spec.fingerprint_ = fnv1a(spec.base_text_, fnv1a(text));
+  spec.id_order_.resize(spec.columns_.size());
+  for (std::size_t c = 0; c < spec.id_order_.size(); ++c) spec.id_order_[c] = c;
+  std::sort(spec.id_order_.begin(), spec.id_order_.end(),
+            [&](std::size_t a, std::size_t b) { return spec.columns_[a] < spec.columns_[b]; });
   return spec;
 }
 
@@ -642,12 +634,8 @@ SweepPoint SweepSpec::point(std::size_t index) const {
     }
   }
   // The id: the key paths and values, sorted by key path, so that it does not depend on the file's order.
-  std::vector<std::size_t> order(columns_.size());
-  for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return columns_[a] < columns_[b]; });
   std::uint64_t h = 0xcbf29ce484222325ull;
-  for (std::size_t c : order) h = fnv1a(columns_[c] + "=" + p.values[c].value.str() + "\n", h);
+  for (std::size_t c : id_order_) h = fnv1a(columns_[c] + "=" + p.values[c].value.str() + "\n", h);
   char id[20];
   std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(h));
   p.id = id;
@@ -670,11 +658,17 @@ std::string SweepSpec::scenario_text(const SweepPoint& point) const {
   return std::string(out.c_str()) + "\n";
 }
 
-std::string SweepSpec::describe(const SweepPoint& point) const {
+std::string SweepSpec::describe(const std::vector<SweepValue>& values) const {
   std::string out;
-  for (std::size_t c = 0; c < columns_.size(); ++c)
-    out += (c ? ", " : "") + columns_[c] + "=" + point.values[c].value.str();
+  for (std::size_t c = 0; c < columns_.size() && c < values.size(); ++c)
+    out += (c ? ", " : "") + columns_[c] + "=" + values[c].str();
   return out;
+}
+
+std::string SweepSpec::describe(const SweepPoint& point) const {
+  std::vector<SweepValue> values;
+  for (const SweepCell& cell : point.values) values.push_back(cell.value);
+  return describe(values);
 }
 
 std::optional<std::size_t> SweepSpec::find(const std::string& id) const {

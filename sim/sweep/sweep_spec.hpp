@@ -45,8 +45,6 @@ class SweepSpec {
   const std::string& base_text() const { return base_text_; }
   // The key paths a point sets, in the order the file introduces them: swept first, then derived.
   const std::vector<std::string>& columns() const { return columns_; }
-  // Whether a column's values are all numbers (else it is a string column).
-  bool numeric(std::size_t column) const { return numeric_[column]; }
   std::size_t size() const { return total_; }
   // Identifies what the sweep computes: its points and their scenarios (the file's text, the base's and
   // the definitions' do not enter, only what they resolve to at each point is checked when it runs).
@@ -58,7 +56,8 @@ class SweepSpec {
   std::string scenario_text(const SweepPoint& point) const;
   // The file its scenario is read as (relative paths in the base resolve beside the base).
   const std::string& scenario_file() const { return scenario_file_; }
-  // "hardware.gpus=8, workload.global_batch=512"
+  // "hardware.gpus=8, workload.global_batch=512": a point's values, one per column.
+  std::string describe(const std::vector<SweepValue>& values) const;
   std::string describe(const SweepPoint& point) const;
   // The index of the point with this id, if any (a linear search: for `--point ID`).
   std::optional<std::size_t> find(const std::string& id) const;
@@ -99,7 +98,7 @@ class SweepSpec {
   YAML::Node base_;
   std::uint64_t base_seed_ = 0;
   std::vector<std::string> columns_;
-  std::vector<bool> numeric_;
+  std::vector<std::size_t> id_order_;  // the columns sorted by key path: the order ids hash them in
   std::vector<Factor> factors_;
   std::vector<Derived> derived_;
   std::vector<Constraint> constraints_;
