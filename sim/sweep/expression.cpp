@@ -23,19 +23,24 @@ std::string SweepValue::str() const {
 
 namespace {
 
+// One argument's functions, by name; min and max take any number and fold.
 struct Function {
   std::string_view name;
   int min_args, max_args;
+  double (*apply)(double);         // of one argument
+  double (*fold)(double, double);  // of several: min, max
 };
-constexpr std::array<Function, 9> kFunctions = {{{"min", 1, 64},
-                                                 {"max", 1, 64},
-                                                 {"abs", 1, 1},
-                                                 {"floor", 1, 1},
-                                                 {"ceil", 1, 1},
-                                                 {"round", 1, 1},
-                                                 {"sqrt", 1, 1},
-                                                 {"log2", 1, 1},
-                                                 {"log10", 1, 1}}};
+constexpr std::array<Function, 9> kFunctions = {{
+    {"min", 1, 64, nullptr, [](double a, double b) { return std::min(a, b); }},
+    {"max", 1, 64, nullptr, [](double a, double b) { return std::max(a, b); }},
+    {"abs", 1, 1, [](double x) { return std::fabs(x); }, nullptr},
+    {"floor", 1, 1, [](double x) { return std::floor(x); }, nullptr},
+    {"ceil", 1, 1, [](double x) { return std::ceil(x); }, nullptr},
+    {"round", 1, 1, [](double x) { return std::round(x); }, nullptr},
+    {"sqrt", 1, 1, [](double x) { return std::sqrt(x); }, nullptr},
+    {"log2", 1, 1, [](double x) { return std::log2(x); }, nullptr},
+    {"log10", 1, 1, [](double x) { return std::log10(x); }, nullptr},
+}};
 
 std::string function_names() {
   std::string out;
@@ -299,35 +304,12 @@ SweepValue Expression::evaluate(const std::vector<SweepValue>& values) const {
         for (std::size_t i = stack.size() - n; i < stack.size(); ++i)
           args.push_back(number(stack[i], in.offset));
         stack.resize(stack.size() - n);
+        const Function& f = kFunctions[in.index];
         double r = args[0];
-        switch (in.index) {
-          case 0:
-            for (double a : args) r = std::min(r, a);
-            break;
-          case 1:
-            for (double a : args) r = std::max(r, a);
-            break;
-          case 2:
-            r = std::fabs(r);
-            break;
-          case 3:
-            r = std::floor(r);
-            break;
-          case 4:
-            r = std::ceil(r);
-            break;
-          case 5:
-            r = std::round(r);
-            break;
-          case 6:
-            r = std::sqrt(r);
-            break;
-          case 7:
-            r = std::log2(r);
-            break;
-          default:
-            r = std::log10(r);
-        }
+        if (f.fold)
+          for (double x : args) r = f.fold(r, x);
+        else
+          r = f.apply(r);
         if (!std::isfinite(r)) throw ExpressionError(in.offset, "the result is not a finite number");
         stack.push_back(SweepValue::of(r));
         continue;
